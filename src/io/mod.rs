@@ -1,0 +1,1 @@
+//! Readers and writers (CSV, Parquet, netCDF), atomic output and demo data. Headless.
