@@ -16,3 +16,4 @@ static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 pub mod engine;
 pub mod error;
 pub mod io;
+pub mod lang;

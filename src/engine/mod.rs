@@ -14,3 +14,6 @@ pub use events::{Event, JobKind, JobStatus, LogLevel};
 pub use graph::{DepPattern, FnKernel, Graph, Inputs, Kernel, Layer, LayerInput, TaskContext};
 pub use ids::{JobId, Key, LayerId, TaskId, WorkerId};
 pub use value::{NdArray, Payload, Scalar, Value};
+pub mod api;
+mod runtime;
+pub use api::{BackgroundCtx, Engine, EngineConfig, FutureInfo, JobHandle, JobOutcome};
