@@ -41,7 +41,10 @@ pub enum JobStatus {
 
 impl JobStatus {
     pub fn is_finished(self) -> bool {
-        matches!(self, JobStatus::Done | JobStatus::Failed | JobStatus::Cancelled)
+        matches!(
+            self,
+            JobStatus::Done | JobStatus::Failed | JobStatus::Cancelled
+        )
     }
     pub fn name(self) -> &'static str {
         match self {

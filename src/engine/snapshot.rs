@@ -62,7 +62,9 @@ impl JobSnapshot {
             return None;
         }
         let per = self.elapsed.as_secs_f64() / self.done as f64;
-        Some(Duration::from_secs_f64(per * (self.total - self.done) as f64))
+        Some(Duration::from_secs_f64(
+            per * (self.total - self.done) as f64,
+        ))
     }
 }
 

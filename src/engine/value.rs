@@ -46,7 +46,11 @@ pub fn fmt_float(x: f64) -> String {
     if x.is_nan() {
         "nan".into()
     } else if x.is_infinite() {
-        if x > 0.0 { "inf".into() } else { "-inf".into() }
+        if x > 0.0 {
+            "inf".into()
+        } else {
+            "-inf".into()
+        }
     } else {
         let s = format!("{x:?}");
         // Rust prints 1e20 as "1e20"; Python as "1e+20".

@@ -246,12 +246,7 @@ pub trait Native: Send + Sync + 'static {
     }
 
     /// `obj.name(args)`.
-    fn call_method(
-        &self,
-        name: &str,
-        _args: Args,
-        _cx: &mut dyn SessionCtx,
-    ) -> Result<Obj, Error> {
+    fn call_method(&self, name: &str, _args: Args, _cx: &mut dyn SessionCtx) -> Result<Obj, Error> {
         Err(Error::value(format!(
             "'{}' object has no attribute '{name}'",
             self.type_name()
@@ -316,3 +311,7 @@ pub trait Collection {
         None
     }
 }
+
+/// A built-in function of the language (`read_csv`, `open_mfdataset`...). Data modules export theirs as
+/// `pub fn builtins() -> Vec<(&'static str, BuiltinFn)>`; the interpreter registers them all.
+pub type BuiltinFn = fn(Args, &mut dyn SessionCtx) -> Result<Obj, Error>;
