@@ -1,19 +1,26 @@
 //! The engine: task graphs, the scheduler and its worker pool, results behind futures, jobs, events,
 //! memory accounting. Headless: nothing here knows about terminals.
 
+pub mod api;
 pub mod cancel;
 pub mod events;
 pub mod graph;
 pub mod ids;
+pub mod job;
+pub mod jobgraph;
+pub mod memory;
+mod runtime;
 pub mod snapshot;
+pub mod state;
 pub mod store;
+mod submit;
 pub mod value;
 
+pub use api::{BackgroundCtx, Engine, EngineConfig, FutureInfo, JobHandle, JobOutcome};
 pub use cancel::CancelToken;
 pub use events::{Event, JobKind, JobStatus, LogLevel};
 pub use graph::{DepPattern, FnKernel, Graph, Inputs, Kernel, Layer, LayerInput, TaskContext};
 pub use ids::{JobId, Key, LayerId, TaskId, WorkerId};
 pub use value::{NdArray, Payload, Scalar, Value};
-pub mod api;
-mod runtime;
-pub use api::{BackgroundCtx, Engine, EngineConfig, FutureInfo, JobHandle, JobOutcome};
+#[cfg(test)]
+mod tests;

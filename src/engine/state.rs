@@ -1,0 +1,688 @@
+//! The scheduler as plain state transitions: submit, assign, finish, fail, cancel, restart. Every
+//! reaction is a function over [`State`] plus an [`Effects`] sink, so it is unit-tested without threads.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::api::JobOutcome;
+use super::events::{Event, JobStatus};
+use super::graph::Layer;
+use super::ids::{JobId, TaskId, WorkerId};
+use super::job::{Job, JobSignal, TaskState};
+use super::snapshot::{FailureInfo, JobSnapshot, RunningTask, TaskRecord};
+use super::store::{EntryState, Futures, Store};
+use super::value::Value;
+use super::CancelToken;
+use crate::error::Error;
+
+/// What a reaction asks the outside world to do, after the lock is released.
+pub trait Effects {
+    fn event(&mut self, ev: Event);
+    /// A job ended: deliver its outcome to whoever waits.
+    fn completed(&mut self, signal: Arc<JobSignal>, outcome: JobOutcome);
+    /// New tasks became ready: wake idle workers.
+    fn wake(&mut self);
+    /// Drop these handles after the lock is released (their drop takes the lock).
+    fn dispose(&mut self, holds: Vec<Arc<Futures>>);
+}
+
+/// A task handed to a worker: everything it needs to run without the lock.
+pub struct Assignment {
+    pub job: JobId,
+    pub task: TaskId,
+    pub layer: Arc<Layer>,
+    pub index: u32,
+    pub inputs: Vec<Arc<Value>>,
+    pub bounds: Vec<u32>,
+    pub cancel: CancelToken,
+}
+
+const STREAM_CAP: usize = 20_000;
+const HISTORY_CAP: usize = 500;
+
+/// The whole scheduler state (one lock guards it).
+#[derive(Default)]
+pub struct State {
+    pub jobs: BTreeMap<JobId, Job>,
+    /// Ready tasks: older jobs first (Dask's FIFO across submissions), then the static priority.
+    pub ready: BinaryHeap<Reverse<(u32, u32, u32)>>,
+    pub store: Store,
+    /// Finished jobs, newest last, frozen as snapshots.
+    pub history: VecDeque<JobSnapshot>,
+    pub stream: VecDeque<TaskRecord>,
+    /// When set, no new task starts (memory pause); running ones finish.
+    pub paused: bool,
+    /// Bytes of intermediates held by all jobs.
+    pub held: u64,
+    /// What each worker runs now (indexed by worker id).
+    pub running: Vec<Option<(JobId, TaskId, Duration)>>,
+    pub version: u64,
+}
+
+impl State {
+    /// Register a materialized job and queue its ready tasks.
+    pub fn submit(&mut self, mut job: Job, now: Duration, fx: &mut dyn Effects) {
+        let id = job.id;
+        job.submitted = now;
+        job.status = JobStatus::Running;
+        job.signal.set_status(JobStatus::Running);
+        fx.event(Event::JobSubmitted {
+            job: id,
+            kind: job.kind,
+        });
+        self.version += 1;
+        let Some(graph) = job.graph.take() else {
+            self.jobs.insert(id, job);
+            return;
+        };
+        let n = graph.ntasks();
+        let mut fail: Option<Arc<Error>> = None;
+        let mut have: Vec<TaskId> = Vec::new();
+        for t in 0..n {
+            let tid = TaskId(t as u32);
+            let state = if graph.external[t] {
+                let key = graph.key(tid);
+                match self.store.entries.get_mut(&key) {
+                    Some(e) => match &mut e.state {
+                        EntryState::Memory { value, .. } => {
+                            have.push(tid);
+                            TaskState::Memory(value.clone())
+                        }
+                        EntryState::Pending { waiters, .. } => {
+                            waiters.push((id, tid));
+                            TaskState::AwaitingStore
+                        }
+                        EntryState::Error(err) => {
+                            fail.get_or_insert_with(|| err.clone());
+                            TaskState::Failed
+                        }
+                        EntryState::Cancelled => {
+                            fail.get_or_insert_with(|| {
+                                Arc::new(Error::Cancelled(format!(
+                                    "('{}', {}) was cancelled",
+                                    e.layer_name, key.index
+                                )))
+                            });
+                            TaskState::Cancelled
+                        }
+                    },
+                    None => {
+                        fail.get_or_insert_with(|| {
+                            Arc::new(Error::Cancelled(format!(
+                                "('{}', {}) was released",
+                                graph.layer_of(tid).name,
+                                key.index
+                            )))
+                        });
+                        TaskState::Cancelled
+                    }
+                }
+            } else {
+                let k = graph.inputs_of(tid).len() as u32;
+                job.total += 1;
+                if k == 0 {
+                    TaskState::Ready
+                } else {
+                    TaskState::Waiting(k)
+                }
+            };
+            let slot = graph.task_slot[t] as usize;
+            *job.counts[slot].of(&state) += 1;
+            job.tasks.push(state);
+            job.remaining.push(graph.consumers_of(tid).len() as u32);
+        }
+        for &o in &graph.outputs {
+            job.is_output[o.idx()] = true;
+            job.remaining[o.idx()] += 1;
+        }
+        job.signal
+            .total
+            .store(job.total, std::sync::atomic::Ordering::Relaxed);
+        let ready: Vec<TaskId> = (0..n as u32)
+            .map(TaskId)
+            .filter(|t| matches!(job.tasks[t.idx()], TaskState::Ready))
+            .collect();
+        job.graph = Some(graph);
+        self.jobs.insert(id, job);
+        if let Some(err) = fail {
+            self.end_job(id, JobStatus::Failed, Some(err), None, None, now, fx);
+            return;
+        }
+        for t in have {
+            self.value_arrived(id, t, fx);
+        }
+        for t in ready {
+            self.push_ready(id, t);
+        }
+        fx.wake();
+        self.check_complete(id, now, fx);
+    }
+
+    fn push_ready(&mut self, job: JobId, t: TaskId) {
+        let prio = self.jobs[&job]
+            .graph
+            .as_ref()
+            .map_or(0, |g| g.priority[t.idx()]);
+        self.ready.push(Reverse((job.0, prio, t.0)));
+    }
+
+    /// The next task to run on `worker`, highest priority first; `None` when idle or paused.
+    pub fn next_task(
+        &mut self,
+        worker: WorkerId,
+        now: Duration,
+        fx: &mut dyn Effects,
+    ) -> Option<Assignment> {
+        if self.paused {
+            return None;
+        }
+        while let Some(Reverse((j, _, t))) = self.ready.pop() {
+            let jid = JobId(j);
+            let Some(job) = self.jobs.get_mut(&jid) else {
+                continue;
+            };
+            let ti = t as usize;
+            if !matches!(job.tasks[ti], TaskState::Ready) {
+                continue;
+            }
+            job.set(ti, TaskState::Running { worker, since: now });
+            if self.running.len() <= worker.idx() {
+                self.running.resize(worker.idx() + 1, None);
+            }
+            self.running[worker.idx()] = Some((jid, TaskId(t), now));
+            let graph = job.graph.as_ref().expect("graph job");
+            let tid = TaskId(t);
+            let inputs: Vec<Arc<Value>> = graph
+                .inputs_of(tid)
+                .iter()
+                .map(|d| match &job.tasks[d.idx()] {
+                    TaskState::Memory(v) => v.clone(),
+                    _ => unreachable!("input of a ready task is in memory"),
+                })
+                .collect();
+            let layer = graph.layer_of(tid).clone();
+            job.stage = Some(graph.task_slot[ti]);
+            fx.event(Event::TaskStarted {
+                job: jid,
+                task: tid,
+                layer: layer.id,
+                worker,
+            });
+            return Some(Assignment {
+                job: jid,
+                task: tid,
+                index: graph.task_index[ti],
+                bounds: graph.input_bounds(tid),
+                layer,
+                inputs,
+                cancel: job.cancel.clone(),
+            });
+        }
+        None
+    }
+
+    /// A worker finished a task (successfully or not).
+    #[allow(clippy::too_many_arguments)]
+    pub fn finish(
+        &mut self,
+        job: JobId,
+        task: TaskId,
+        worker: WorkerId,
+        started: Duration,
+        result: Result<Value, Error>,
+        now: Duration,
+        fx: &mut dyn Effects,
+    ) {
+        if let Some(r) = self.running.get_mut(worker.idx()) {
+            *r = None;
+        }
+        let Some(j) = self.jobs.get_mut(&job) else {
+            return;
+        };
+        let ti = task.idx();
+        if !matches!(j.tasks[ti], TaskState::Running { .. }) {
+            return; // cancelled or restarted meanwhile: the result is dropped
+        }
+        let graph = j.graph.as_ref().expect("graph job");
+        let layer = graph.layer_of(task).clone();
+        let index = graph.task_index[ti];
+        self.stream.push_back(TaskRecord {
+            worker,
+            job,
+            prefix: layer.prefix.clone(),
+            start: started,
+            end: now,
+            ok: result.is_ok(),
+        });
+        if self.stream.len() > STREAM_CAP {
+            self.stream.pop_front();
+        }
+        self.version += 1;
+        match result {
+            Ok(value) => {
+                let bytes = value.nbytes() as u64;
+                let value = Arc::new(value);
+                j.done += 1;
+                j.produced += bytes;
+                j.signal
+                    .done
+                    .store(j.done, std::sync::atomic::Ordering::Relaxed);
+                let stored = j.persist && j.is_output[ti];
+                if !stored {
+                    j.bytes[ti] = bytes;
+                    j.held += bytes;
+                    j.layer_bytes[graph.task_slot[ti] as usize] += bytes;
+                    self.held += bytes;
+                }
+                j.set(ti, TaskState::Memory(value.clone()));
+                fx.event(Event::TaskFinished {
+                    job,
+                    task,
+                    layer: layer.id,
+                    worker,
+                    nbytes: bytes,
+                });
+                let (done, total) = (j.done, j.total);
+                if done == total || done % (total / 200).max(1) == 0 {
+                    fx.event(Event::JobProgress { job, done, total });
+                }
+                if stored {
+                    let waiters = self.store.fulfil(layer.key(index), &value, bytes);
+                    for (wj, wt) in waiters {
+                        self.deliver(wj, wt, value.clone(), now, fx);
+                    }
+                }
+                self.value_arrived(job, task, fx);
+                // Inputs whose last consumer this was can go.
+                let inputs: Vec<TaskId> = self.jobs[&job]
+                    .graph
+                    .as_ref()
+                    .unwrap()
+                    .inputs_of(task)
+                    .to_vec();
+                for d in inputs {
+                    self.unpin(job, d);
+                }
+                if self.jobs[&job].remaining[ti] == 0 {
+                    self.release(job, task);
+                }
+                fx.wake();
+                self.check_complete(job, now, fx);
+            }
+            Err(err) => {
+                j.set(ti, TaskState::Failed);
+                fx.event(Event::TaskFailed {
+                    job,
+                    task,
+                    layer: layer.id,
+                });
+                if err.is_cancelled() || j.cancel.is_cancelled() {
+                    self.end_job(job, JobStatus::Cancelled, None, None, None, now, fx);
+                } else {
+                    let what = layer.kernel.describe(index);
+                    let wrapped = Error::Task {
+                        layer: layer.name.to_string(),
+                        index,
+                        source: Box::new(err),
+                    };
+                    let mut chain = wrapped.chain();
+                    if let Some(w) = &what {
+                        chain.insert(1, format!("while working on {w}"));
+                    }
+                    let info = FailureInfo {
+                        layer: layer.name.to_string(),
+                        index,
+                        what,
+                        chain,
+                    };
+                    self.end_job(
+                        job,
+                        JobStatus::Failed,
+                        Some(Arc::new(wrapped)),
+                        Some(info),
+                        None,
+                        now,
+                        fx,
+                    );
+                }
+            }
+        }
+    }
+
+    /// A persisted value another job computed arrived for task `t` of `job`.
+    fn deliver(
+        &mut self,
+        job: JobId,
+        t: TaskId,
+        value: Arc<Value>,
+        now: Duration,
+        fx: &mut dyn Effects,
+    ) {
+        let Some(j) = self.jobs.get_mut(&job) else {
+            return;
+        };
+        if !matches!(j.tasks[t.idx()], TaskState::AwaitingStore) {
+            return;
+        }
+        j.set(t.idx(), TaskState::Memory(value));
+        self.value_arrived(job, t, fx);
+        fx.wake();
+        self.check_complete(job, now, fx);
+    }
+
+    /// Task `t` of `job` has its value: count outputs, wake consumers.
+    fn value_arrived(&mut self, job: JobId, t: TaskId, _fx: &mut dyn Effects) {
+        let j = self.jobs.get_mut(&job).expect("job");
+        if j.is_output[t.idx()] {
+            j.outputs_ready += 1;
+        }
+        let graph = j.graph.as_ref().expect("graph job");
+        let mut newly = Vec::new();
+        for &c in graph.consumers_of(t) {
+            if let TaskState::Waiting(n) = &mut j.tasks[c.idx()] {
+                *n -= 1;
+                if *n == 0 {
+                    newly.push(c);
+                }
+            }
+        }
+        for c in newly {
+            j.set(c.idx(), TaskState::Ready);
+            let prio = j.graph.as_ref().unwrap().priority[c.idx()];
+            self.ready.push(Reverse((job.0, prio, c.0)));
+        }
+    }
+
+    fn unpin(&mut self, job: JobId, t: TaskId) {
+        let j = self.jobs.get_mut(&job).expect("job");
+        let r = &mut j.remaining[t.idx()];
+        *r = r.saturating_sub(1);
+        if *r == 0 {
+            self.release(job, t);
+        }
+    }
+
+    fn release(&mut self, job: JobId, t: TaskId) {
+        let j = self.jobs.get_mut(&job).expect("job");
+        if matches!(j.tasks[t.idx()], TaskState::Memory(_)) {
+            let b = std::mem::take(&mut j.bytes[t.idx()]);
+            j.held -= b;
+            let slot = j.graph.as_ref().expect("graph job").task_slot[t.idx()] as usize;
+            j.layer_bytes[slot] -= b;
+            self.held -= b;
+            j.set(t.idx(), TaskState::Released);
+        }
+    }
+
+    fn check_complete(&mut self, job: JobId, now: Duration, fx: &mut dyn Effects) {
+        let Some(j) = self.jobs.get(&job) else { return };
+        let Some(g) = &j.graph else { return };
+        if j.outputs_ready < g.outputs.len() {
+            return;
+        }
+        let values: Vec<Arc<Value>> = g
+            .outputs
+            .iter()
+            .map(|o| match &j.tasks[o.idx()] {
+                TaskState::Memory(v) => v.clone(),
+                _ => unreachable!("outputs ready"),
+            })
+            .collect();
+        self.end_job(job, JobStatus::Done, None, None, Some(values), now, fx);
+    }
+
+    /// End a job in any final state: free its tasks, settle its store entries, notify.
+    pub fn end_job(
+        &mut self,
+        job: JobId,
+        status: JobStatus,
+        err: Option<Arc<Error>>,
+        failure: Option<FailureInfo>,
+        values: Option<Vec<Arc<Value>>>,
+        now: Duration,
+        fx: &mut dyn Effects,
+    ) {
+        let Some(mut j) = self.jobs.remove(&job) else {
+            return;
+        };
+        if status != JobStatus::Done {
+            j.cancel.cancel();
+        }
+        j.status = status;
+        j.ended = Some(now);
+        j.failure = failure;
+        j.signal.set_status(status);
+        fx.dispose(std::mem::take(&mut j.holds));
+        self.held -= j.held;
+        j.held = 0;
+        let err = match status {
+            JobStatus::Cancelled => Some(Arc::new(Error::Cancelled(format!(
+                "job {} ({}) was cancelled",
+                job, j.label
+            )))),
+            _ => err,
+        };
+        // Persisted outputs that will never come: fail them, and the jobs waiting on them.
+        if j.persist && status != JobStatus::Done {
+            if let Some(g) = &j.graph {
+                for &o in &g.outputs {
+                    let key = g.key(o);
+                    let pending = matches!(
+                        self.store.entries.get(&key).map(|e| &e.state),
+                        Some(EntryState::Pending { job: pj, .. }) if *pj == job
+                    );
+                    if pending {
+                        let st = match status {
+                            JobStatus::Cancelled => EntryState::Cancelled,
+                            _ => EntryState::Error(err.clone().expect("error for failed job")),
+                        };
+                        for (wj, _) in self.store.fail(key, st) {
+                            let e = err.clone();
+                            let st = if status == JobStatus::Cancelled {
+                                JobStatus::Cancelled
+                            } else {
+                                JobStatus::Failed
+                            };
+                            self.end_job(wj, st, e, None, None, now, fx);
+                        }
+                    }
+                }
+            }
+        }
+        // Freeze counts: running/ready/waiting tasks of a failed or cancelled job count as erred.
+        if status != JobStatus::Done {
+            for t in 0..j.tasks.len() {
+                if matches!(
+                    j.tasks[t],
+                    TaskState::Waiting(_)
+                        | TaskState::Ready
+                        | TaskState::Running { .. }
+                        | TaskState::AwaitingStore
+                ) {
+                    j.set(t, TaskState::Cancelled);
+                }
+            }
+        }
+        for t in 0..j.tasks.len() {
+            if matches!(j.tasks[t], TaskState::Memory(_)) {
+                j.set(t, TaskState::Released);
+            }
+        }
+        let snap = j.snapshot(now);
+        self.history.push_back(snap);
+        if self.history.len() > HISTORY_CAP {
+            self.history.pop_front();
+        }
+        self.version += 1;
+        fx.event(Event::JobFinished { job, status });
+        let outcome = match status {
+            JobStatus::Done => Ok(values.unwrap_or_default()),
+            _ => Err(err.unwrap_or_else(|| Arc::new(Error::Cancelled("job ended".into())))),
+        };
+        fx.completed(j.signal.clone(), outcome);
+    }
+}
+
+impl State {
+    /// Cancel one job (and, through the store, the jobs waiting on its persisted outputs).
+    pub fn cancel_job(&mut self, job: JobId, now: Duration, fx: &mut dyn Effects) -> bool {
+        if !self.jobs.contains_key(&job) {
+            return false;
+        }
+        self.end_job(job, JobStatus::Cancelled, None, None, None, now, fx);
+        true
+    }
+
+    /// Cancel every job whose graph contains any of `layers`, drop the stored keys of `drop_layer`.
+    /// Returns how many jobs were cancelled.
+    pub fn cancel_layers(
+        &mut self,
+        layers: &[super::ids::LayerId],
+        drop_layer: Option<super::ids::LayerId>,
+        now: Duration,
+        fx: &mut dyn Effects,
+    ) -> usize {
+        let victims: Vec<JobId> = self
+            .jobs
+            .iter()
+            .filter(|(_, j)| {
+                j.graph
+                    .as_ref()
+                    .is_some_and(|g| layers.iter().any(|l| g.slot_of.contains_key(l)))
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        let mut n = 0;
+        for v in victims {
+            if self.cancel_job(v, now, fx) {
+                n += 1;
+            }
+        }
+        if let Some(l) = drop_layer {
+            let keys: Vec<_> = self
+                .store
+                .entries
+                .keys()
+                .filter(|k| k.layer == l)
+                .copied()
+                .collect();
+            for k in keys {
+                self.store.fail(k, EntryState::Cancelled);
+            }
+        }
+        self.version += 1;
+        n
+    }
+
+    /// Cancel every job and forget every stored result.
+    pub fn restart(&mut self, now: Duration, fx: &mut dyn Effects) {
+        let ids: Vec<JobId> = self.jobs.keys().copied().collect();
+        for id in ids {
+            self.cancel_job(id, now, fx);
+        }
+        self.ready.clear();
+        self.store.clear();
+        self.held = 0;
+        self.version += 1;
+    }
+
+    /// Register a background (non-graph) job.
+    pub fn submit_background(&mut self, job: Job, now: Duration, fx: &mut dyn Effects) {
+        self.submit(job, now, fx);
+    }
+
+    /// Progress of a background job.
+    pub fn background_progress(&mut self, job: JobId, done: u64, total: u64, fx: &mut dyn Effects) {
+        if let Some(j) = self.jobs.get_mut(&job) {
+            j.done = done;
+            j.total = total;
+            j.signal
+                .done
+                .store(done, std::sync::atomic::Ordering::Relaxed);
+            j.signal
+                .total
+                .store(total, std::sync::atomic::Ordering::Relaxed);
+            self.version += 1;
+            fx.event(Event::JobProgress { job, done, total });
+        }
+    }
+
+    pub fn background_output(&mut self, job: JobId, line: &str) {
+        if let Some(j) = self.jobs.get_mut(&job) {
+            j.output_lines.push_back(line.to_string());
+            if j.output_lines.len() > 1000 {
+                j.output_lines.pop_front();
+            }
+            self.version += 1;
+        }
+    }
+
+    /// A background job's closure returned.
+    pub fn finish_background(
+        &mut self,
+        job: JobId,
+        result: Result<Value, Error>,
+        now: Duration,
+        fx: &mut dyn Effects,
+    ) {
+        let Some(j) = self.jobs.get(&job) else { return };
+        match result {
+            Ok(v) => self.end_job(
+                job,
+                JobStatus::Done,
+                None,
+                None,
+                Some(vec![Arc::new(v)]),
+                now,
+                fx,
+            ),
+            Err(e) if e.is_cancelled() || j.cancel.is_cancelled() => {
+                self.end_job(job, JobStatus::Cancelled, None, None, None, now, fx)
+            }
+            Err(e) => {
+                let info = FailureInfo {
+                    layer: j.kind.name().to_string(),
+                    index: 0,
+                    what: Some(j.label.clone()),
+                    chain: e.chain(),
+                };
+                self.end_job(
+                    job,
+                    JobStatus::Failed,
+                    Some(Arc::new(e)),
+                    Some(info),
+                    None,
+                    now,
+                    fx,
+                )
+            }
+        }
+    }
+
+    /// Jobs for a snapshot: finished history then live jobs, oldest first.
+    pub fn job_snapshots(&self, now: Duration) -> Vec<JobSnapshot> {
+        let mut v: Vec<JobSnapshot> = self.history.iter().cloned().collect();
+        v.extend(self.jobs.values().map(|j| j.snapshot(now)));
+        v.sort_by_key(|j| j.id);
+        v
+    }
+
+    pub fn running_tasks(&self) -> Vec<RunningTask> {
+        let mut out = Vec::new();
+        for (w, r) in self.running.iter().enumerate() {
+            let Some((job, t, since)) = r else { continue };
+            let Some(g) = self.jobs.get(job).and_then(|j| j.graph.as_ref()) else {
+                continue;
+            };
+            out.push(RunningTask {
+                worker: WorkerId(w as u32),
+                job: *job,
+                key: format!("('{}', {})", g.layer_of(*t).name, g.task_index[t.idx()]),
+                since: *since,
+            });
+        }
+        out
+    }
+}
