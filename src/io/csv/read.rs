@@ -1,0 +1,196 @@
+//! Reading one planned partition: polars parses the byte range with the planned schema enforced (the fast
+//! path), in chunks of [`CHUNK`] bytes with a cancellation check between chunks. Any polars error, or a
+//! field count that does not add up, triggers the diagnostic pass that names the exact line and column.
+
+use std::fs::File;
+use std::io::{Cursor, Read, Seek, SeekFrom};
+use std::path::Path;
+use std::sync::Arc;
+
+use polars::prelude::{
+    CsvEncoding, CsvReadOptions, DataFrame, DataType, NullValues, PlSmallStr, Schema, SerReader,
+};
+
+use super::diagnose::{diagnose, Finding};
+use super::infer::NA_VALUES;
+use super::{CsvPart, CsvSource};
+use crate::engine::CancelToken;
+use crate::error::{Error, Result};
+
+/// Bytes parsed per polars call: bounds the raw buffer and the time between cancellation checks.
+const CHUNK: u64 = 32 << 20;
+
+fn io_err(path: &Path, e: std::io::Error) -> Error {
+    Error::file(path, format!("cannot read: {e}"))
+}
+
+/// Bytes `[start, end)` of `path`.
+pub(super) fn read_range(path: &Path, start: u64, end: u64) -> Result<Vec<u8>> {
+    let mut f = File::open(path).map_err(|e| io_err(path, e))?;
+    read_range_from(&mut f, path, start, end)
+}
+
+fn read_range_from(f: &mut File, path: &Path, start: u64, end: u64) -> Result<Vec<u8>> {
+    f.seek(SeekFrom::Start(start)).map_err(|e| io_err(path, e))?;
+    let mut buf = vec![0u8; (end - start) as usize];
+    f.read_exact(&mut buf).map_err(|e| {
+        Error::file(path, format!("cannot read bytes {start}..{end} (did the file change since planning?): {e}"))
+    })?;
+    Ok(buf)
+}
+
+/// The first line start at or after `target` within `[target, end]` (`end` when none).
+fn next_line_start(f: &mut File, path: &Path, target: u64, end: u64) -> Result<u64> {
+    let mut pos = target - 1;
+    f.seek(SeekFrom::Start(pos)).map_err(|e| io_err(path, e))?;
+    let mut buf = vec![0u8; 64 * 1024];
+    while pos < end {
+        let n = f.read(&mut buf).map_err(|e| io_err(path, e))?;
+        if n == 0 {
+            break;
+        }
+        if let Some(i) = buf[..n].iter().position(|&b| b == b'\n') {
+            return Ok((pos + i as u64 + 1).min(end));
+        }
+        pos += n as u64;
+    }
+    Ok(end)
+}
+
+/// 1-based line number of byte `offset` of `path` (error path only: scans the file up to `offset`).
+fn line_at(path: &Path, offset: u64) -> Result<u64> {
+    let mut f = File::open(path).map_err(|e| io_err(path, e))?;
+    let mut buf = vec![0u8; 1 << 20];
+    let (mut pos, mut lines) = (0u64, 1u64);
+    while pos < offset {
+        let want = ((offset - pos) as usize).min(buf.len());
+        let n = f.read(&mut buf[..want]).map_err(|e| io_err(path, e))?;
+        if n == 0 {
+            break;
+        }
+        lines += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
+        pos += n as u64;
+    }
+    Ok(lines)
+}
+
+/// The schema polars parses with: every header column (the unselected ones as cheap strings), and the
+/// positions of the selected ones.
+fn parse_schema(src: &CsvSource) -> (Arc<Schema>, Vec<usize>) {
+    let mut proj = Vec::with_capacity(src.schema.len());
+    let full: Schema = src
+        .header
+        .iter()
+        .enumerate()
+        .map(|(j, name)| {
+            let dt = match src.schema.get(name.as_str()) {
+                Some(dt) => {
+                    proj.push(j);
+                    dt.clone()
+                },
+                None => DataType::String,
+            };
+            polars::prelude::Field::new(name.as_str().into(), dt)
+        })
+        .collect();
+    (Arc::new(full), proj)
+}
+
+/// True when the bytes hold exactly `ncols` fields on every line, counting separators and newlines only.
+/// Quoted separators/newlines or blank lines make it false, which only costs a diagnostic pass.
+fn counts_add_up(bytes: &[u8], sep: u8, ncols: usize) -> bool {
+    let (mut seps, mut nls) = (0u64, 0u64);
+    for &b in bytes {
+        seps += u64::from(b == sep);
+        nls += u64::from(b == b'\n');
+    }
+    let lines = nls + u64::from(bytes.last().is_some_and(|&b| b != b'\n'));
+    seps == lines * (ncols as u64 - 1)
+}
+
+/// Read partition `i` of `src` as a DataFrame with exactly `src.schema`. Missing values are nulls.
+pub fn read_csv_part(src: &CsvSource, i: usize, cancel: &CancelToken) -> Result<DataFrame> {
+    let part = src.parts.get(i).ok_or_else(|| {
+        Error::value(format!("CSV partition {i} does not exist ({} partitions)", src.parts.len()))
+    })?;
+    cancel.check()?;
+    let (full, proj) = parse_schema(src);
+    if part.end <= part.start || proj.is_empty() {
+        return Ok(DataFrame::empty_with_schema(&src.schema));
+    }
+    let path = &part.path;
+    let mut f = File::open(path).map_err(|e| io_err(path, e))?;
+    let mut out: Option<DataFrame> = None;
+    let mut pos = part.start;
+    while pos < part.end {
+        cancel.check()?;
+        let stop = if part.end - pos > CHUNK {
+            next_line_start(&mut f, path, pos + CHUNK, part.end)?
+        } else {
+            part.end
+        };
+        let bytes = read_range_from(&mut f, path, pos, stop)?;
+        let df = parse_chunk(src, part, &full, &proj, pos, bytes)?;
+        match &mut out {
+            None => out = Some(df),
+            Some(acc) => {
+                acc.vstack_mut_owned(df).map_err(|e| Error::polars(format!("stacking {}", path.display()), e))?;
+            },
+        }
+        pos = stop;
+    }
+    Ok(out.unwrap_or_else(|| DataFrame::empty_with_schema(&src.schema)))
+}
+
+/// Parse one chunk (whole lines) that starts at byte `offset` of the part's file.
+fn parse_chunk(
+    src: &CsvSource,
+    part: &CsvPart,
+    full: &Arc<Schema>,
+    proj: &[usize],
+    offset: u64,
+    bytes: Vec<u8>,
+) -> Result<DataFrame> {
+    let sep = src.options.sep;
+    let nulls: Vec<PlSmallStr> = NA_VALUES.iter().map(|s| PlSmallStr::from(*s)).collect();
+    let opts = CsvReadOptions::default()
+        .with_has_header(false)
+        .with_schema(Some(full.clone()))
+        .with_projection(Some(Arc::new(proj.to_vec())))
+        .with_raise_if_empty(false)
+        .map_parse_options(|p| {
+            p.with_separator(sep)
+                .with_null_values(Some(NullValues::AllColumns(nulls.clone())))
+                .with_missing_is_null(true)
+                .with_encoding(CsvEncoding::Utf8)
+        });
+    let fast = opts.into_reader_with_file_handle(Cursor::new(&bytes[..])).finish();
+    let err = match fast {
+        Ok(df) if counts_add_up(&bytes, sep, src.header.len()) => return Ok(df),
+        Ok(df) => match diagnose(src, &bytes) {
+            None => return Ok(df),
+            Some(finding) => finding,
+        },
+        Err(e) => diagnose(src, &bytes).unwrap_or(Finding {
+            line: None,
+            column: None,
+            message: format!("could not parse the rows at bytes {offset}..{}: {e}", offset + bytes.len() as u64),
+        }),
+    };
+    let line = match err.line {
+        None => None,
+        Some(l) => {
+            let base = match (offset == part.start, part.first_line) {
+                (true, Some(first)) => first,
+                _ => line_at(&part.path, offset)?,
+            };
+            Some(base + l - 1)
+        },
+    };
+    Err(Error::File {
+        path: part.path.clone(),
+        line,
+        column: err.column,
+        message: err.message,
+    })
+}
