@@ -83,22 +83,30 @@ pub fn csv_bytes(src: &CsvSource) -> u64 {
     src.parts.iter().map(|p| p.end - p.start).sum()
 }
 
-/// Estimated number of rows of `src`: the data bytes divided by the mean row length of a sample of the first
-/// non-empty partition. Exact for files no larger than the sample.
+/// Estimated number of rows of `src`: the data bytes times the rows per byte of samples (up to 1 MiB) from
+/// the first and the largest partitions. Exact when those samples cover every partition.
 pub fn estimate_csv_rows(src: &CsvSource) -> Result<u64> {
     let total = csv_bytes(src);
-    let Some(part) = src.parts.iter().find(|p| p.end > p.start) else {
-        return Ok(0);
-    };
-    let len = (part.end - part.start).min(1 << 20);
-    let bytes = read::read_range(&part.path, part.start, part.start + len)?;
-    let rows = bytes.iter().filter(|&&b| b == b'\n').count() as u64;
-    if len == part.end - part.start && src.parts.len() == 1 {
-        let unterminated = u64::from(bytes.last().is_some_and(|&b| b != b'\n'));
-        return Ok(rows + unterminated);
+    let mut picks: Vec<usize> = (0..src.parts.len()).collect();
+    picks.sort_by_key(|&i| std::cmp::Reverse(src.parts[i].end - src.parts[i].start));
+    picks.truncate(3);
+    if !picks.contains(&0) && !src.parts.is_empty() {
+        picks.push(0);
     }
-    let rows = rows.max(1);
-    Ok(((total as f64) * (rows as f64) / (len as f64)).round() as u64)
+    let (mut rows, mut bytes, mut exact) = (0u64, 0u64, picks.len() == src.parts.len());
+    for i in picks {
+        let part = &src.parts[i];
+        let len = (part.end - part.start).min(1 << 20);
+        exact &= len == part.end - part.start;
+        let buf = read::read_range(&part.path, part.start, part.start + len)?;
+        rows += buf.iter().filter(|&&b| b == b'\n').count() as u64;
+        rows += u64::from(len == part.end - part.start && buf.last().is_some_and(|&b| b != b'\n'));
+        bytes += len;
+    }
+    if exact || bytes == 0 {
+        return Ok(rows);
+    }
+    Ok(((total as f64) * (rows as f64) / (bytes as f64)).round() as u64)
 }
 
 /// Write one partition as a CSV file: header row, no index, missing values as empty fields, written to a
