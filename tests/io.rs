@@ -9,7 +9,9 @@ use tessera::error::Error;
 use tessera::io::atomic::StagedDir;
 use tessera::io::csv::{plan_csv, read_csv_part, CsvOptions};
 use tessera::io::demo_bom::{write_bom_demo, BomDemoOptions, BOM_HEADER};
-use tessera::io::parquet::{parquet_part_name, plan_parquet, read_parquet_part, write_parquet_part};
+use tessera::io::parquet::{
+    parquet_part_name, plan_parquet, read_parquet_part, write_parquet_part,
+};
 
 const RAIN: &str = "Rainfall amount (millimetres)";
 const STATION: &str = "Bureau of Meteorology station number";
@@ -41,16 +43,34 @@ fn file_bytes(dir: &Path) -> Vec<(String, Vec<u8>)> {
 
 #[test]
 fn bom_demo_is_deterministic_and_reads_with_dask_dtypes() {
-    let (a, b, c) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (a, b, c) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
     let sa = small_demo(a.path(), 7);
     let sb = small_demo(b.path(), 7);
     small_demo(c.path(), 8);
     assert_eq!((sa.files, sa.rows, sa.bytes), (sb.files, sb.rows, sb.bytes));
-    assert_eq!(file_bytes(a.path()), file_bytes(b.path()), "same seed, same files");
-    assert_ne!(file_bytes(a.path()), file_bytes(c.path()), "another seed, other data");
+    assert_eq!(
+        file_bytes(a.path()),
+        file_bytes(b.path()),
+        "same seed, same files"
+    );
+    assert_ne!(
+        file_bytes(a.path()),
+        file_bytes(c.path()),
+        "another seed, other data"
+    );
     let files = file_bytes(a.path());
     assert_eq!(files.len(), 4);
-    assert!(files[0].0.starts_with("Weather_Stations_ACT/IDCJAC0009_070"), "{}", files[0].0);
+    assert!(
+        files[0]
+            .0
+            .starts_with("Weather_Stations_ACT/IDCJAC0009_070"),
+        "{}",
+        files[0].0
+    );
     assert!(files[0].0.ends_with("_1800_Data.csv"), "{}", files[0].0);
     let text = String::from_utf8(files[0].1.clone()).unwrap();
     assert!(text.starts_with(&format!("{BOM_HEADER}\n")));
@@ -118,7 +138,10 @@ fn parquet_round_trip_through_staged_dir() {
         assert!(back.equals_missing(&orig), "partition {i} round-trips");
         let sub = read_parquet_part(&pq2, i, Some(&cols)).unwrap();
         assert_eq!(sub.width(), 2);
-        assert_eq!(sub.column(RAIN).unwrap().null_count(), orig.column(RAIN).unwrap().null_count());
+        assert_eq!(
+            sub.column(RAIN).unwrap().null_count(),
+            orig.column(RAIN).unwrap().null_count()
+        );
     }
     // A glob finds the parts in numeric order.
     let g = plan_parquet(&out.join("part.*.parquet").to_string_lossy(), None).unwrap();
@@ -135,8 +158,20 @@ fn parquet_numeric_order_and_bad_files() {
         write_parquet_part(&mut df, &dir.join(parquet_part_name(i))).unwrap();
     }
     let pq = plan_parquet(&dir.to_string_lossy(), None).unwrap();
-    let names: Vec<String> = pq.files.iter().map(|f| f.file_name().unwrap().to_string_lossy().into()).collect();
-    assert_eq!(names, vec!["part.0.parquet", "part.1.parquet", "part.2.parquet", "part.10.parquet"]);
+    let names: Vec<String> = pq
+        .files
+        .iter()
+        .map(|f| f.file_name().unwrap().to_string_lossy().into())
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            "part.0.parquet",
+            "part.1.parquet",
+            "part.2.parquet",
+            "part.10.parquet"
+        ]
+    );
     assert_eq!(pq.rows, vec![3, 3, 3, 3]);
 
     let err = plan_parquet(&dir.to_string_lossy(), Some(&["y".to_string()])).unwrap_err();
@@ -146,7 +181,10 @@ fn parquet_numeric_order_and_bad_files() {
     let err = plan_parquet(&dir.to_string_lossy(), None).unwrap_err();
     let msg = err.to_string();
     assert!(matches!(err, Error::File { .. }), "{msg}");
-    assert!(msg.contains("part.3.parquet") && msg.contains("not a readable Parquet file"), "{msg}");
+    assert!(
+        msg.contains("part.3.parquet") && msg.contains("not a readable Parquet file"),
+        "{msg}"
+    );
 
     let err = plan_parquet(&t.path().join("nope-*.parquet").to_string_lossy(), None).unwrap_err();
     assert!(err.to_string().contains("nope-*.parquet"), "{err}");
@@ -155,7 +193,10 @@ fn parquet_numeric_order_and_bad_files() {
     std::fs::write(&blocker, "x").unwrap();
     let mut df = df!("x" => [1i64]).unwrap();
     let err = write_parquet_part(&mut df, &blocker.join("part.0.parquet")).unwrap_err();
-    assert!(matches!(err, Error::File { .. }) && err.to_string().contains("part.0.parquet"), "{err}");
+    assert!(
+        matches!(err, Error::File { .. }) && err.to_string().contains("part.0.parquet"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -170,5 +211,9 @@ fn failed_export_leaves_nothing() {
     };
     assert!(run().unwrap_err().is_cancelled());
     assert!(!out.exists());
-    assert_eq!(std::fs::read_dir(t.path()).unwrap().count(), 0, "no staging directory left");
+    assert_eq!(
+        std::fs::read_dir(t.path()).unwrap().count(),
+        0,
+        "no staging directory left"
+    );
 }

@@ -59,7 +59,10 @@ impl Drop for TempFileGuard {
 /// `f` returns `Ok`, and removed when it fails (or panics). An existing `path` is replaced only on success.
 pub fn write_atomic(path: &Path, f: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
     if path.is_dir() {
-        return Err(Error::file(path, "cannot write a file: a directory of that name exists"));
+        return Err(Error::file(
+            path,
+            "cannot write a file: a directory of that name exists",
+        ));
     }
     ensure_parent(path)?;
     let tmp = hidden_sibling(path, "tmp")?;
@@ -68,7 +71,8 @@ pub fn write_atomic(path: &Path, f: impl FnOnce(&Path) -> Result<()>) -> Result<
         armed: true,
     };
     f(&tmp)?;
-    std::fs::rename(&tmp, path).map_err(|e| write_err(path, "move the written file into place", e))?;
+    std::fs::rename(&tmp, path)
+        .map_err(|e| write_err(path, "move the written file into place", e))?;
     guard.armed = false;
     Ok(())
 }
@@ -102,8 +106,8 @@ fn replace_blocker(final_dir: &Path, overwrite: bool) -> Result<Option<String>> 
     if overwrite {
         return Ok(None);
     }
-    let entries =
-        std::fs::read_dir(final_dir).map_err(|e| write_err(final_dir, "list the existing directory", e))?;
+    let entries = std::fs::read_dir(final_dir)
+        .map_err(|e| write_err(final_dir, "list the existing directory", e))?;
     for entry in entries {
         let entry = entry.map_err(|e| write_err(final_dir, "list the existing directory", e))?;
         let name = entry.file_name().to_string_lossy().into_owned();
@@ -132,11 +136,15 @@ impl StagedDir {
     /// exists and could not be replaced at commit (see [`StagedDir::commit`]).
     pub fn new(final_dir: &Path, overwrite: bool) -> Result<Self> {
         if let Some(why) = replace_blocker(final_dir, overwrite)? {
-            return Err(Error::file(final_dir, format!("refusing to replace the output directory: {why}")));
+            return Err(Error::file(
+                final_dir,
+                format!("refusing to replace the output directory: {why}"),
+            ));
         }
         ensure_parent(final_dir)?;
         let staging = hidden_sibling(final_dir, "tmp")?;
-        std::fs::create_dir(&staging).map_err(|e| write_err(final_dir, "create a staging directory", e))?;
+        std::fs::create_dir(&staging)
+            .map_err(|e| write_err(final_dir, "create a staging directory", e))?;
         Ok(Self {
             staging,
             final_dir: final_dir.to_path_buf(),
@@ -181,7 +189,11 @@ impl StagedDir {
             if let Some(old) = &old {
                 let _ = std::fs::rename(old, &self.final_dir);
             }
-            return Err(write_err(&self.final_dir, "move the staged output into place", e));
+            return Err(write_err(
+                &self.final_dir,
+                "move the staged output into place",
+                e,
+            ));
         }
         self.committed.store(true, Ordering::Release);
         if let Some(old) = old {
@@ -226,7 +238,11 @@ mod tests {
             Err(Error::value("boom"))
         });
         assert!(r.is_err());
-        assert_eq!(names(tmp.path()), vec!["a.txt"], "failed write leaves nothing");
+        assert_eq!(
+            names(tmp.path()),
+            vec!["a.txt"],
+            "failed write leaves nothing"
+        );
 
         // A failure keeps the previous file intact.
         let r = write_atomic(&p, |_| Err(Error::value("boom")));
@@ -242,7 +258,10 @@ mod tests {
         let err = write_atomic(&blocker.join("sub/out.csv"), |_| Ok(())).unwrap_err();
         let msg = err.to_string();
         assert!(matches!(err, Error::File { .. }), "{msg}");
-        assert!(msg.contains("out.csv") && msg.contains("cannot create the output directory"), "{msg}");
+        assert!(
+            msg.contains("out.csv") && msg.contains("cannot create the output directory"),
+            "{msg}"
+        );
     }
 
     #[test]
@@ -251,10 +270,18 @@ mod tests {
         let out = tmp.path().join("out.parquet");
         {
             let s = StagedDir::new(&out, false).unwrap();
-            assert!(s.path().file_name().unwrap().to_string_lossy().starts_with(".out.parquet.tessera-tmp-"));
+            assert!(s
+                .path()
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(".out.parquet.tessera-tmp-"));
             std::fs::write(s.path().join("part.0.parquet"), "x").unwrap();
         }
-        assert!(names(tmp.path()).is_empty(), "dropped staging leaves nothing");
+        assert!(
+            names(tmp.path()).is_empty(),
+            "dropped staging leaves nothing"
+        );
         assert!(!out.exists());
 
         let s = StagedDir::new(&out, false).unwrap();
@@ -268,12 +295,18 @@ mod tests {
         let s = StagedDir::new(&out, false).unwrap();
         std::fs::write(s.path().join("part.0.parquet"), "2").unwrap();
         s.commit().unwrap();
-        assert_eq!(std::fs::read_to_string(out.join("part.0.parquet")).unwrap(), "2");
+        assert_eq!(
+            std::fs::read_to_string(out.join("part.0.parquet")).unwrap(),
+            "2"
+        );
 
         // A foreign file blocks replacement unless overwrite.
         std::fs::write(out.join("notes.txt"), "mine").unwrap();
         let err = StagedDir::new(&out, false).unwrap_err().to_string();
-        assert!(err.contains("notes.txt") && err.contains("overwrite"), "{err}");
+        assert!(
+            err.contains("notes.txt") && err.contains("overwrite"),
+            "{err}"
+        );
         let s = StagedDir::new(&out, true).unwrap();
         s.commit().unwrap();
         assert!(names(&out).is_empty());
@@ -282,7 +315,13 @@ mod tests {
 
     #[test]
     fn part_file_names() {
-        for ok in ["part.0.parquet", "part.12.csv", "3.part", "_metadata", "_common_metadata"] {
+        for ok in [
+            "part.0.parquet",
+            "part.12.csv",
+            "3.part",
+            "_metadata",
+            "_common_metadata",
+        ] {
             assert!(is_part_file_name(ok), "{ok}");
         }
         for bad in ["data.csv", "part.x.parquet", ".part", "notes.txt"] {

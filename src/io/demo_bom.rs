@@ -55,7 +55,11 @@ pub struct BomDemoSummary {
 
 /// A glob matching the data files written by [`write_bom_demo`] into `dir`.
 pub fn bom_demo_glob(dir: &Path) -> String {
-    dir.join("Weather_Stations_ACT").join("*").join("IDCJAC0009_*_Data.csv").to_string_lossy().into_owned()
+    dir.join("Weather_Stations_ACT")
+        .join("*")
+        .join("IDCJAC0009_*_Data.csv")
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// splitmix64 stream.
@@ -99,8 +103,15 @@ fn station_numbers(n: usize, seed: u64) -> Vec<u32> {
 }
 
 /// Write one station's file contents into `w`; returns the number of rows.
-fn write_station(w: &mut impl Write, code: u32, start_year: i32, opts: &BomDemoOptions) -> std::io::Result<u64> {
-    let mut rng = Rng(splitmix(opts.seed ^ (code as u64).wrapping_mul(0x1000_0000_01b3)));
+fn write_station(
+    w: &mut impl Write,
+    code: u32,
+    start_year: i32,
+    opts: &BomDemoOptions,
+) -> std::io::Result<u64> {
+    let mut rng = Rng(splitmix(
+        opts.seed ^ (code as u64).wrapping_mul(0x1000_0000_01b3),
+    ));
     let wetness = 0.7 + 0.8 * rng.unit(); // mountain stations are wetter
     const GAP_MEAN: f64 = 8.0;
     let p_gap = (opts.missing_fraction / GAP_MEAN).clamp(0.0, 1.0);
@@ -129,7 +140,11 @@ fn write_station(w: &mut impl Write, code: u32, start_year: i32, opts: &BomDemoO
                 if gap_left == 0 && opts.missing_fraction > 0.0 {
                     let early = day_index == 20;
                     if early || rng.unit() < p_gap {
-                        gap_len = if early { 5 } else { 1 + (-GAP_MEAN * rng.unit().ln()) as u32 };
+                        gap_len = if early {
+                            5
+                        } else {
+                            1 + (-GAP_MEAN * rng.unit().ln()) as u32
+                        };
                         gap_left = gap_len;
                     }
                 }
@@ -145,7 +160,11 @@ fn write_station(w: &mut impl Write, code: u32, start_year: i32, opts: &BomDemoO
                     }
                     continue;
                 }
-                let quality = if year >= opts.last_year || rng.unit() < 0.004 { 'N' } else { 'Y' };
+                let quality = if year >= opts.last_year || rng.unit() < 0.004 {
+                    'N'
+                } else {
+                    'Y'
+                };
                 if owed != 0.0 {
                     // First day after a gap: either the accumulated total over the gap, or just this day.
                     if owed > 0.0 {
@@ -179,15 +198,23 @@ pub fn write_bom_demo(dir: &Path, opts: &BomDemoOptions) -> Result<BomDemoSummar
         bytes: 0,
         pattern: bom_demo_glob(dir),
     };
-    for (k, code) in station_numbers(opts.stations, opts.seed).into_iter().enumerate() {
+    for (k, code) in station_numbers(opts.stations, opts.seed)
+        .into_iter()
+        .enumerate()
+    {
         // The first station (Canberra Airport) covers every year; others start later.
-        let offset = if k == 0 { 0 } else { splitmix(opts.seed ^ code as u64) % spread };
+        let offset = if k == 0 {
+            0
+        } else {
+            splitmix(opts.seed ^ code as u64) % spread
+        };
         let start_year = opts.first_year + offset as i32;
         let name = format!("IDCJAC0009_{code:06}_1800");
         let path: PathBuf = root.join(&name).join(format!("{name}_Data.csv"));
         let mut rows = 0;
         write_atomic(&path, |tmp| {
-            let file = std::fs::File::create(tmp).map_err(|e| Error::file(&path, format!("cannot write: {e}")))?;
+            let file = std::fs::File::create(tmp)
+                .map_err(|e| Error::file(&path, format!("cannot write: {e}")))?;
             let mut w = std::io::BufWriter::new(file);
             rows = write_station(&mut w, code, start_year, opts)
                 .and_then(|r| w.flush().map(|()| r))
@@ -196,7 +223,9 @@ pub fn write_bom_demo(dir: &Path, opts: &BomDemoOptions) -> Result<BomDemoSummar
         })?;
         summary.files += 1;
         summary.rows += rows;
-        summary.bytes += std::fs::metadata(&path).map_err(|e| Error::io(&path, e))?.len();
+        summary.bytes += std::fs::metadata(&path)
+            .map_err(|e| Error::io(&path, e))?
+            .len();
     }
     Ok(summary)
 }

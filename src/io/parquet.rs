@@ -5,7 +5,10 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use polars::prelude::{ArrowSchema, DataFrame, ParquetCompression, ParquetReader, ParquetWriter, Schema, SchemaExt, SerReader};
+use polars::prelude::{
+    ArrowSchema, DataFrame, ParquetCompression, ParquetReader, ParquetWriter, Schema, SchemaExt,
+    SerReader,
+};
 
 use crate::error::{Error, Result};
 use crate::lang::object::closest;
@@ -56,7 +59,8 @@ fn expand(path: &str) -> Result<Vec<PathBuf>> {
     let mut files: Vec<PathBuf> = if p.is_file() {
         vec![p.to_path_buf()]
     } else if p.is_dir() {
-        let entries = std::fs::read_dir(p).map_err(|e| Error::file(p, format!("cannot list directory: {e}")))?;
+        let entries = std::fs::read_dir(p)
+            .map_err(|e| Error::file(p, format!("cannot list directory: {e}")))?;
         let mut v = Vec::new();
         for entry in entries {
             let entry = entry.map_err(|e| Error::file(p, format!("cannot list directory: {e}")))?;
@@ -70,10 +74,17 @@ fn expand(path: &str) -> Result<Vec<PathBuf>> {
         }
         v
     } else {
-        let paths = glob::glob(path).map_err(|e| Error::file(p, format!("bad glob pattern: {e}")))?;
-        let v: Vec<PathBuf> = paths.filter_map(|r| r.ok()).filter(|f| f.is_file()).collect();
+        let paths =
+            glob::glob(path).map_err(|e| Error::file(p, format!("bad glob pattern: {e}")))?;
+        let v: Vec<PathBuf> = paths
+            .filter_map(|r| r.ok())
+            .filter(|f| f.is_file())
+            .collect();
         if v.is_empty() {
-            return Err(Error::file(p, format!("no files match the pattern '{path}'")));
+            return Err(Error::file(
+                p,
+                format!("no files match the pattern '{path}'"),
+            ));
         }
         v
     };
@@ -100,20 +111,25 @@ fn footer(path: &Path) -> Result<(Schema, u64)> {
 /// Check `columns` against `schema` (unknown → error with the closest name) and select them, in the order
 /// asked (as pandas' `read_parquet(columns=...)`).
 fn select(path: &Path, schema: &Schema, columns: Option<&[String]>) -> Result<Schema> {
-    let Some(cols) = columns else { return Ok(schema.clone()) };
+    let Some(cols) = columns else {
+        return Ok(schema.clone());
+    };
     let mut out = Schema::with_capacity(cols.len());
     for c in cols {
         match schema.get(c.as_str()) {
             Some(dt) => {
                 out.insert(c.as_str().into(), dt.clone());
-            },
+            }
             None => {
                 let names: Vec<&str> = schema.iter_names().map(|n| n.as_str()).collect();
                 let hint = closest(c, names.iter().copied())
                     .map(|n| format!("; did you mean '{n}'?"))
                     .unwrap_or_else(|| format!("; the columns are: {}", names.join(", ")));
-                return Err(Error::file(path, format!("column '{c}' is not in the file{hint}")));
-            },
+                return Err(Error::file(
+                    path,
+                    format!("column '{c}' is not in the file{hint}"),
+                ));
+            }
         }
     }
     Ok(out)
@@ -139,25 +155,40 @@ pub fn plan_parquet(path: &str, columns: Option<&[String]>) -> Result<ParquetSou
                         s0
                     ),
                 ))
-            },
-            Some(_) => {},
+            }
+            Some(_) => {}
         }
         rows.push(n);
     }
-    let schema = select(&files[0], first.as_ref().expect("at least one file"), columns)?;
-    Ok(ParquetSource { files, schema, rows })
+    let schema = select(
+        &files[0],
+        first.as_ref().expect("at least one file"),
+        columns,
+    )?;
+    Ok(ParquetSource {
+        files,
+        schema,
+        rows,
+    })
 }
 
 /// Read partition `i` (one file) of `src`, optionally only `columns` (in that order).
-pub fn read_parquet_part(src: &ParquetSource, i: usize, columns: Option<&[String]>) -> Result<DataFrame> {
+pub fn read_parquet_part(
+    src: &ParquetSource,
+    i: usize,
+    columns: Option<&[String]>,
+) -> Result<DataFrame> {
     let path = src.files.get(i).ok_or_else(|| {
-        Error::value(format!("Parquet partition {i} does not exist ({} partitions)", src.files.len()))
+        Error::value(format!(
+            "Parquet partition {i} does not exist ({} partitions)",
+            src.files.len()
+        ))
     })?;
     let cols: Vec<String> = match columns {
         Some(c) => {
             select(path, &src.schema, Some(c))?;
             c.to_vec()
-        },
+        }
         None => src.schema.iter_names().map(|n| n.to_string()).collect(),
     };
     ParquetReader::new(open(path)?)
@@ -169,7 +200,8 @@ pub fn read_parquet_part(src: &ParquetSource, i: usize, columns: Option<&[String
 /// Write one partition as a Parquet file at `path` (snappy; pandas/pyarrow read it). Not atomic: the caller
 /// writes into a [`crate::io::atomic::StagedDir`]. A failed write removes the partial file.
 pub fn write_parquet_part(df: &mut DataFrame, path: &Path) -> Result<()> {
-    let file = File::create(path).map_err(|e| Error::file(path, format!("cannot write Parquet: {e}")))?;
+    let file =
+        File::create(path).map_err(|e| Error::file(path, format!("cannot write Parquet: {e}")))?;
     let mut w = std::io::BufWriter::new(file);
     let res = ParquetWriter::new(&mut w)
         .with_compression(ParquetCompression::Snappy)
@@ -191,5 +223,9 @@ pub fn parquet_part_name(i: usize) -> String {
 
 /// Total bytes of the files of `src` (for the datasets pane).
 pub fn parquet_bytes(src: &ParquetSource) -> u64 {
-    src.files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum()
+    src.files
+        .iter()
+        .filter_map(|f| std::fs::metadata(f).ok())
+        .map(|m| m.len())
+        .sum()
 }

@@ -19,7 +19,11 @@ pub(super) struct Finding {
 pub(super) fn diagnose(src: &CsvSource, bytes: &[u8]) -> Option<Finding> {
     let ncols = src.header.len();
     // Dtype per header column; None for unselected columns (read as text, never wrong).
-    let dtypes: Vec<Option<&DataType>> = src.header.iter().map(|h| src.schema.get(h.as_str())).collect();
+    let dtypes: Vec<Option<&DataType>> = src
+        .header
+        .iter()
+        .map(|h| src.schema.get(h.as_str()))
+        .collect();
     let mut rdr = ::csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -36,8 +40,8 @@ pub(super) fn diagnose(src: &CsvSource, bytes: &[u8]) -> Option<Finding> {
                     column: None,
                     message: format!("malformed CSV row: {e}"),
                 })
-            },
-            Ok(true) => {},
+            }
+            Ok(true) => {}
         }
         // The csv crate counts the line where the record starts.
         let line = rec.position().map_or(line, |p| p.line());
@@ -51,18 +55,27 @@ pub(super) fn diagnose(src: &CsvSource, bytes: &[u8]) -> Option<Finding> {
             return Some(Finding {
                 line: Some(line),
                 column: Some(column),
-                message: format!("{what} fields: expected {ncols} fields (as in the header), saw {n}"),
+                message: format!(
+                    "{what} fields: expected {ncols} fields (as in the header), saw {n}"
+                ),
             });
         }
         for (j, dt) in dtypes.iter().enumerate() {
             let Some(dt) = dt else { continue };
             let raw = &rec[j];
-            let raw = if j + 1 == n { raw.strip_suffix(b"\r").unwrap_or(raw) } else { raw };
+            let raw = if j + 1 == n {
+                raw.strip_suffix(b"\r").unwrap_or(raw)
+            } else {
+                raw
+            };
             let Ok(field) = std::str::from_utf8(raw) else {
                 return Some(Finding {
                     line: Some(line),
                     column: Some(j as u64 + 1),
-                    message: format!("column '{}' holds bytes that are not valid UTF-8", src.header[j]),
+                    message: format!(
+                        "column '{}' holds bytes that are not valid UTF-8",
+                        src.header[j]
+                    ),
                 });
             };
             if fits(field, dt) == Some(false) {
@@ -83,13 +96,20 @@ fn mismatch_message(src: &CsvSource, j: usize, field: &str, dt: &DataType) -> St
     let origin = if src.options.dtype.contains_key(name) {
         "the dtype given for it in dtype=".to_string()
     } else {
-        let first = src.parts.first().map(|p| p.path.display().to_string()).unwrap_or_default();
+        let first = src
+            .parts
+            .first()
+            .map(|p| p.path.display().to_string())
+            .unwrap_or_default();
         format!(
             "inferred from a sample of the first {} bytes of {first}",
             src.options.sample_bytes
         )
     };
-    let numeric_int = matches!(dt, DataType::Int64 | DataType::Int32 | DataType::UInt64 | DataType::UInt32);
+    let numeric_int = matches!(
+        dt,
+        DataType::Int64 | DataType::Int32 | DataType::UInt64 | DataType::UInt32
+    );
     let suggest = if numeric_int && (is_float(field) || is_int(field)) {
         format!("dtype={{'{name}': 'float64'}}")
     } else {

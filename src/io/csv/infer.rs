@@ -6,7 +6,8 @@ use polars::prelude::DataType;
 
 /// Fields pandas reads as missing by default (`na_values`); passed to polars as null values too.
 pub const NA_VALUES: &[&str] = &[
-    "", "NA", "N/A", "n/a", "NaN", "nan", "-NaN", "-nan", "NULL", "null", "None", "#N/A", "<NA>", "#NA",
+    "", "NA", "N/A", "n/a", "NaN", "nan", "-NaN", "-nan", "NULL", "null", "None", "#N/A", "<NA>",
+    "#NA",
 ];
 
 /// True when a field is missing (pandas NaN).
@@ -98,7 +99,7 @@ pub fn fits(field: &str, dtype: &DataType) -> Option<bool> {
         DataType::Int64 | DataType::Int32 | DataType::Int16 | DataType::Int8 => is_int(field),
         DataType::UInt64 | DataType::UInt32 | DataType::UInt16 | DataType::UInt8 => {
             field.parse::<u64>().is_ok()
-        },
+        }
         DataType::Float64 | DataType::Float32 => is_float(field),
         DataType::Boolean => is_bool(field),
         DataType::String => true,

@@ -115,13 +115,15 @@ pub fn write_csv_part(df: &mut DataFrame, path: &Path) -> Result<()> {
     use polars::prelude::{CsvWriter, SerWriter};
     use std::io::Write;
     write_atomic(path, |tmp| {
-        let file = std::fs::File::create(tmp).map_err(|e| Error::file(path, format!("cannot write CSV: {e}")))?;
+        let file = std::fs::File::create(tmp)
+            .map_err(|e| Error::file(path, format!("cannot write CSV: {e}")))?;
         let mut w = std::io::BufWriter::new(file);
         CsvWriter::new(&mut w)
             .include_header(true)
             .finish(df)
             .map_err(|e| Error::file(path, format!("cannot write CSV: {e}")))?;
-        w.flush().map_err(|e| Error::file(path, format!("cannot write CSV: {e}")))
+        w.flush()
+            .map_err(|e| Error::file(path, format!("cannot write CSV: {e}")))
     })
 }
 

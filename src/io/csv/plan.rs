@@ -30,14 +30,24 @@ pub(super) fn expand(pattern: &str) -> Result<Vec<PathBuf>> {
     if p.is_dir() {
         return Err(Error::file(
             p,
-            format!("is a directory; give a file or a glob such as '{}/*.csv'", pattern.trim_end_matches('/')),
+            format!(
+                "is a directory; give a file or a glob such as '{}/*.csv'",
+                pattern.trim_end_matches('/')
+            ),
         ));
     }
-    let paths = glob::glob(pattern).map_err(|e| Error::file(p, format!("bad glob pattern: {e}")))?;
-    let mut files: Vec<PathBuf> = paths.filter_map(|r| r.ok()).filter(|f| f.is_file()).collect();
+    let paths =
+        glob::glob(pattern).map_err(|e| Error::file(p, format!("bad glob pattern: {e}")))?;
+    let mut files: Vec<PathBuf> = paths
+        .filter_map(|r| r.ok())
+        .filter(|f| f.is_file())
+        .collect();
     files.sort();
     if files.is_empty() {
-        return Err(Error::file(p, format!("no files match the pattern '{pattern}'")));
+        return Err(Error::file(
+            p,
+            format!("no files match the pattern '{pattern}'"),
+        ));
     }
     Ok(files)
 }
@@ -46,7 +56,11 @@ pub(super) fn expand(pattern: &str) -> Result<Vec<PathBuf>> {
 fn mangle(raw: Vec<String>) -> Vec<String> {
     let mut out: Vec<String> = Vec::with_capacity(raw.len());
     for (i, name) in raw.into_iter().enumerate() {
-        let base = if name.is_empty() { format!("Unnamed: {i}") } else { name };
+        let base = if name.is_empty() {
+            format!("Unnamed: {i}")
+        } else {
+            name
+        };
         let mut cand = base.clone();
         let mut k = 1;
         while out.contains(&cand) {
@@ -83,7 +97,11 @@ fn read_header(path: &Path, sep: u8) -> Result<Header> {
             break None;
         }
     };
-    let bom = if buf.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+    let bom = if buf.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
     let line_end = nl.unwrap_or(buf.len());
     let line = &buf[bom..line_end];
     let mut rdr = ::csv::ReaderBuilder::new()
@@ -105,15 +123,24 @@ fn read_header(path: &Path, sep: u8) -> Result<Header> {
             message: "the header line is empty: no columns to parse".into(),
         });
     }
-    let names = mangle(rec.iter().map(|s| s.trim_end_matches('\r').to_string()).collect());
+    let names = mangle(
+        rec.iter()
+            .map(|s| s.trim_end_matches('\r').to_string())
+            .collect(),
+    );
     let data_start = nl.map_or(len, |i| i as u64 + 1);
-    Ok(Header { names, data_start, len })
+    Ok(Header {
+        names,
+        data_start,
+        len,
+    })
 }
 
 /// Read bytes `[start, start+max)` of `path`, cut after the last complete line (unless at end of file).
 fn read_sample(path: &Path, start: u64, max: usize, len: u64) -> Result<Vec<u8>> {
     let mut f = File::open(path).map_err(|e| io_err(path, e))?;
-    f.seek(SeekFrom::Start(start)).map_err(|e| io_err(path, e))?;
+    f.seek(SeekFrom::Start(start))
+        .map_err(|e| io_err(path, e))?;
     let want = (len - start).min(max as u64) as usize;
     let mut buf = vec![0u8; want];
     f.read_exact(&mut buf).map_err(|e| io_err(path, e))?;
@@ -126,7 +153,7 @@ fn read_sample(path: &Path, start: u64, max: usize, len: u64) -> Result<Vec<u8>>
                 f.read_to_end(&mut rest).map_err(|e| io_err(path, e))?;
                 let i = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
                 buf.extend_from_slice(&rest[..i]);
-            },
+            }
         }
     }
     Ok(buf)
@@ -194,7 +221,7 @@ fn block_starts(path: &Path, start: u64, len: u64, blocksize: u64) -> Result<Vec
             Some(s) if s < len => {
                 starts.push(s);
                 target = (s + blocksize).max(target + blocksize);
-            },
+            }
             _ => break,
         }
     }
@@ -216,8 +243,10 @@ pub fn plan_csv(pattern: &str, opts: CsvOptions) -> Result<CsvSource> {
                     return Err(unknown_column(&files[0], "usecols", c, &header));
                 }
             }
-            (0..header.len()).filter(|&j| cols.contains(&header[j])).collect()
-        },
+            (0..header.len())
+                .filter(|&j| cols.contains(&header[j]))
+                .collect()
+        }
     };
     let mut keys: Vec<&String> = opts.dtype.keys().collect();
     keys.sort();
@@ -227,20 +256,32 @@ pub fn plan_csv(pattern: &str, opts: CsvOptions) -> Result<CsvSource> {
         }
     }
 
-    let sample = read_sample(&files[0], first.data_start, opts.sample_bytes.max(1), first.len)?;
+    let sample = read_sample(
+        &files[0],
+        first.data_start,
+        opts.sample_bytes.max(1),
+        first.len,
+    )?;
     let inferred = infer(&sample, opts.sep, &sel);
     let schema: Schema = sel
         .iter()
         .zip(inferred)
         .map(|(&j, dt)| {
             let name = &header[j];
-            Field::new(name.as_str().into(), opts.dtype.get(name).cloned().unwrap_or(dt))
+            Field::new(
+                name.as_str().into(),
+                opts.dtype.get(name).cloned().unwrap_or(dt),
+            )
         })
         .collect();
 
     let mut parts = Vec::new();
     for (k, path) in files.iter().enumerate() {
-        let h = if k == 0 { None } else { Some(read_header(path, opts.sep)?) };
+        let h = if k == 0 {
+            None
+        } else {
+            Some(read_header(path, opts.sep)?)
+        };
         let h = h.as_ref().unwrap_or(&first);
         if k > 0 && h.names != header {
             let col = (0..h.names.len().max(header.len()))
@@ -260,7 +301,9 @@ pub fn plan_csv(pattern: &str, opts: CsvOptions) -> Result<CsvSource> {
             });
         }
         let starts = match opts.blocksize {
-            Some(bs) if bs > 0 && h.len > h.data_start => block_starts(path, h.data_start, h.len, bs)?,
+            Some(bs) if bs > 0 && h.len > h.data_start => {
+                block_starts(path, h.data_start, h.len, bs)?
+            }
             _ => vec![h.data_start],
         };
         for (b, &s) in starts.iter().enumerate() {

@@ -31,10 +31,14 @@ pub(super) fn read_range(path: &Path, start: u64, end: u64) -> Result<Vec<u8>> {
 }
 
 fn read_range_from(f: &mut File, path: &Path, start: u64, end: u64) -> Result<Vec<u8>> {
-    f.seek(SeekFrom::Start(start)).map_err(|e| io_err(path, e))?;
+    f.seek(SeekFrom::Start(start))
+        .map_err(|e| io_err(path, e))?;
     let mut buf = vec![0u8; (end - start) as usize];
     f.read_exact(&mut buf).map_err(|e| {
-        Error::file(path, format!("cannot read bytes {start}..{end} (did the file change since planning?): {e}"))
+        Error::file(
+            path,
+            format!("cannot read bytes {start}..{end} (did the file change since planning?): {e}"),
+        )
     })?;
     Ok(buf)
 }
@@ -87,7 +91,7 @@ fn parse_schema(src: &CsvSource) -> (Arc<Schema>, Vec<usize>) {
                 Some(dt) => {
                     proj.push(j);
                     dt.clone()
-                },
+                }
                 None => DataType::String,
             };
             polars::prelude::Field::new(name.as_str().into(), dt)
@@ -111,7 +115,10 @@ fn counts_add_up(bytes: &[u8], sep: u8, ncols: usize) -> bool {
 /// Read partition `i` of `src` as a DataFrame with exactly `src.schema`. Missing values are nulls.
 pub fn read_csv_part(src: &CsvSource, i: usize, cancel: &CancelToken) -> Result<DataFrame> {
     let part = src.parts.get(i).ok_or_else(|| {
-        Error::value(format!("CSV partition {i} does not exist ({} partitions)", src.parts.len()))
+        Error::value(format!(
+            "CSV partition {i} does not exist ({} partitions)",
+            src.parts.len()
+        ))
     })?;
     cancel.check()?;
     let (full, proj) = parse_schema(src);
@@ -134,8 +141,9 @@ pub fn read_csv_part(src: &CsvSource, i: usize, cancel: &CancelToken) -> Result<
         match &mut out {
             None => out = Some(df),
             Some(acc) => {
-                acc.vstack_mut_owned(df).map_err(|e| Error::polars(format!("stacking {}", path.display()), e))?;
-            },
+                acc.vstack_mut_owned(df)
+                    .map_err(|e| Error::polars(format!("stacking {}", path.display()), e))?;
+            }
         }
         pos = stop;
     }
@@ -164,7 +172,9 @@ fn parse_chunk(
                 .with_missing_is_null(true)
                 .with_encoding(CsvEncoding::Utf8)
         });
-    let fast = opts.into_reader_with_file_handle(Cursor::new(&bytes[..])).finish();
+    let fast = opts
+        .into_reader_with_file_handle(Cursor::new(&bytes[..]))
+        .finish();
     let err = match fast {
         Ok(df) if counts_add_up(&bytes, sep, src.header.len()) => return Ok(df),
         Ok(df) => match diagnose(src, &bytes) {
@@ -174,7 +184,10 @@ fn parse_chunk(
         Err(e) => diagnose(src, &bytes).unwrap_or(Finding {
             line: None,
             column: None,
-            message: format!("could not parse the rows at bytes {offset}..{}: {e}", offset + bytes.len() as u64),
+            message: format!(
+                "could not parse the rows at bytes {offset}..{}: {e}",
+                offset + bytes.len() as u64
+            ),
         }),
     };
     let line = match err.line {
@@ -185,7 +198,7 @@ fn parse_chunk(
                 _ => line_at(&part.path, offset)?,
             };
             Some(base + l - 1)
-        },
+        }
     };
     Err(Error::File {
         path: part.path.clone(),

@@ -22,12 +22,16 @@ fn read_all(src: &CsvSource) -> DataFrame {
     let mut out: Option<DataFrame> = None;
     for i in 0..src.parts.len() {
         let df = read_csv_part(src, i, &tok).unwrap();
-        assert_eq!(df.schema().as_ref(), &src.schema, "partition {i} has the planned schema");
+        assert_eq!(
+            df.schema().as_ref(),
+            &src.schema,
+            "partition {i} has the planned schema"
+        );
         match &mut out {
             None => out = Some(df),
             Some(acc) => {
                 acc.vstack_mut(&df).unwrap();
-            },
+            }
         }
     }
     out.unwrap()
@@ -38,13 +42,23 @@ fn dtype(src: &CsvSource, col: &str) -> DataType {
 }
 
 /// The error of a failed plan/read, checked to be a `File` error naming `file`, `line` and `column`.
-fn assert_file_err(err: crate::error::Error, file: &str, line: Option<u64>, column: Option<u64>) -> String {
+fn assert_file_err(
+    err: crate::error::Error,
+    file: &str,
+    line: Option<u64>,
+    column: Option<u64>,
+) -> String {
     let msg = err.to_string();
     match &err {
-        crate::error::Error::File { path, line: l, column: c, .. } => {
+        crate::error::Error::File {
+            path,
+            line: l,
+            column: c,
+            ..
+        } => {
             assert!(path.to_string_lossy().ends_with(file), "{msg}");
             assert_eq!((*l, *c), (line, column), "{msg}");
-        },
+        }
         other => panic!("expected a File error, got {other:?}"),
     }
     assert!(msg.contains(file), "{msg}");
@@ -58,7 +72,8 @@ fn assert_file_err(err: crate::error::Error, file: &str, line: Option<u64>, colu
     msg
 }
 
-const DATA: &str = "station,year,rain,name,flag\n070014,1995,0.2,Airport,True\n070351,1996,,Ainslie,False\n";
+const DATA: &str =
+    "station,year,rain,name,flag\n070014,1995,0.2,Airport,True\n070351,1996,,Ainslie,False\n";
 
 #[test]
 fn infers_pandas_dtypes() {
@@ -66,9 +81,17 @@ fn infers_pandas_dtypes() {
     write(t.path(), "a.csv", DATA);
     let src = plan_csv(&pat(t.path(), "*.csv"), CsvOptions::default()).unwrap();
     assert_eq!(src.header, vec!["station", "year", "rain", "name", "flag"]);
-    assert_eq!(dtype(&src, "station"), DataType::Int64, "leading zeros are integers");
+    assert_eq!(
+        dtype(&src, "station"),
+        DataType::Int64,
+        "leading zeros are integers"
+    );
     assert_eq!(dtype(&src, "year"), DataType::Int64);
-    assert_eq!(dtype(&src, "rain"), DataType::Float64, "empty field makes a float column");
+    assert_eq!(
+        dtype(&src, "rain"),
+        DataType::Float64,
+        "empty field makes a float column"
+    );
     assert_eq!(dtype(&src, "name"), DataType::String);
     assert_eq!(dtype(&src, "flag"), DataType::Boolean);
     let df = read_all(&src);
@@ -76,8 +99,14 @@ fn infers_pandas_dtypes() {
     let st = df.column("station").unwrap().i64().unwrap();
     assert_eq!(st.get(0), Some(70014));
     let rain = df.column("rain").unwrap().f64().unwrap();
-    assert_eq!((rain.get(0), rain.get(1), rain.null_count()), (Some(0.2), None, 1));
-    assert_eq!(df.column("flag").unwrap().bool().unwrap().get(1), Some(false));
+    assert_eq!(
+        (rain.get(0), rain.get(1), rain.null_count()),
+        (Some(0.2), None, 1)
+    );
+    assert_eq!(
+        df.column("flag").unwrap().bool().unwrap().get(1),
+        Some(false)
+    );
 }
 
 #[test]
@@ -89,11 +118,18 @@ fn dtype_override_and_usecols() {
     opts.usecols = Some(vec!["rain".into(), "station".into()]);
     let src = plan_csv(&pat(t.path(), "a.csv"), opts).unwrap();
     let names: Vec<&str> = src.schema.iter_names().map(|n| n.as_str()).collect();
-    assert_eq!(names, vec!["station", "rain"], "file order, only the selected columns");
+    assert_eq!(
+        names,
+        vec!["station", "rain"],
+        "file order, only the selected columns"
+    );
     assert_eq!(src.header.len(), 5);
     let df = read_all(&src);
     assert_eq!(df.width(), 2);
-    assert_eq!(df.column("station").unwrap().str().unwrap().get(0), Some("070014"));
+    assert_eq!(
+        df.column("station").unwrap().str().unwrap().get(0),
+        Some("070014")
+    );
 }
 
 #[test]
@@ -123,7 +159,10 @@ fn files_in_sorted_order_and_blocksize_split() {
     let a = read_all(&whole);
     let b = read_all(&split);
     assert_eq!(a.height(), 5001);
-    assert!(a.equals_missing(&b), "blocks give the same rows as whole files");
+    assert!(
+        a.equals_missing(&b),
+        "blocks give the same rows as whole files"
+    );
     assert_eq!(estimate_csv_rows(&whole).unwrap(), 5001);
     assert_eq!(csv_bytes(&whole), csv_bytes(&split));
 }
@@ -133,7 +172,10 @@ fn no_match_names_the_pattern() {
     let t = tempfile::tempdir().unwrap();
     let p = pat(t.path(), "nothing-*.csv");
     let msg = plan_csv(&p, CsvOptions::default()).unwrap_err().to_string();
-    assert!(msg.contains("no files match") && msg.contains("nothing-*.csv"), "{msg}");
+    assert!(
+        msg.contains("no files match") && msg.contains("nothing-*.csv"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -146,7 +188,10 @@ fn unknown_usecols_and_dtype_columns_suggest_closest() {
     };
     let err = plan_csv(&pat(t.path(), "a.csv"), opts).unwrap_err();
     let msg = assert_file_err(err, "a.csv", Some(1), None);
-    assert!(msg.contains("'stations'") && msg.contains("did you mean 'station'"), "{msg}");
+    assert!(
+        msg.contains("'stations'") && msg.contains("did you mean 'station'"),
+        "{msg}"
+    );
     let mut opts = CsvOptions::default();
     opts.dtype.insert("yeer".into(), DataType::Float64);
     let err = plan_csv(&pat(t.path(), "a.csv"), opts).unwrap_err();
@@ -165,7 +210,10 @@ fn bad_value_in_later_file_names_file_line_column() {
     let tok = CancelToken::new();
     let err = read_csv_part(&src, 1, &tok).unwrap_err();
     let msg = assert_file_err(err, "b.csv", Some(3), Some(2));
-    assert!(msg.contains("\"abc\"") && msg.contains("'n'") && msg.contains("int64"), "{msg}");
+    assert!(
+        msg.contains("\"abc\"") && msg.contains("'n'") && msg.contains("int64"),
+        "{msg}"
+    );
     assert!(msg.contains("dtype={'n': 'object'}"), "{msg}");
     // A float in an integer column suggests float64, as Dask does.
     let err = read_csv_part(&src, 2, &tok).unwrap_err();
@@ -178,7 +226,11 @@ fn bad_value_in_a_later_block_has_the_file_line() {
     let t = tempfile::tempdir().unwrap();
     let mut text = String::from("id,n\n");
     for i in 0..3000 {
-        let v = if i == 2500 { "oops".to_string() } else { i.to_string() };
+        let v = if i == 2500 {
+            "oops".to_string()
+        } else {
+            i.to_string()
+        };
         text.push_str(&format!("{i},{v}\n"));
     }
     write(t.path(), "big.csv", &text);
@@ -189,7 +241,9 @@ fn bad_value_in_a_later_block_has_the_file_line() {
     };
     let src = plan_csv(&pat(t.path(), "big.csv"), opts).unwrap();
     let tok = CancelToken::new();
-    let errs: Vec<_> = (0..src.parts.len()).filter_map(|i| read_csv_part(&src, i, &tok).err()).collect();
+    let errs: Vec<_> = (0..src.parts.len())
+        .filter_map(|i| read_csv_part(&src, i, &tok).err())
+        .collect();
     assert_eq!(errs.len(), 1);
     let err = errs.into_iter().next().unwrap();
     // Row i is on line i + 2 (header is line 1).
@@ -203,10 +257,23 @@ fn ragged_rows() {
     write(t.path(), "few.csv", "a,b,c\n1,2,3\n4,5,6\n7,8\n");
     let tok = CancelToken::new();
     let src = plan_csv(&pat(t.path(), "many.csv"), CsvOptions::default()).unwrap();
-    let msg = assert_file_err(read_csv_part(&src, 0, &tok).unwrap_err(), "many.csv", Some(3), Some(4));
-    assert!(msg.contains("expected 3 fields") && msg.contains("saw 4"), "{msg}");
+    let msg = assert_file_err(
+        read_csv_part(&src, 0, &tok).unwrap_err(),
+        "many.csv",
+        Some(3),
+        Some(4),
+    );
+    assert!(
+        msg.contains("expected 3 fields") && msg.contains("saw 4"),
+        "{msg}"
+    );
     let src = plan_csv(&pat(t.path(), "few.csv"), CsvOptions::default()).unwrap();
-    let msg = assert_file_err(read_csv_part(&src, 0, &tok).unwrap_err(), "few.csv", Some(4), Some(3));
+    let msg = assert_file_err(
+        read_csv_part(&src, 0, &tok).unwrap_err(),
+        "few.csv",
+        Some(4),
+        Some(3),
+    );
     assert!(msg.contains("saw 2"), "{msg}");
     // Also with usecols (polars skips unselected fields, the field count check still sees the row).
     let opts = CsvOptions {
@@ -214,7 +281,12 @@ fn ragged_rows() {
         ..Default::default()
     };
     let src = plan_csv(&pat(t.path(), "many.csv"), opts).unwrap();
-    assert_file_err(read_csv_part(&src, 0, &tok).unwrap_err(), "many.csv", Some(3), Some(4));
+    assert_file_err(
+        read_csv_part(&src, 0, &tok).unwrap_err(),
+        "many.csv",
+        Some(3),
+        Some(4),
+    );
 }
 
 #[test]
@@ -276,10 +348,16 @@ fn write_csv_round_trip_and_part_names() {
     let paths = write_csv_parts(std::slice::from_mut(&mut df), &out.to_string_lossy()).unwrap();
     assert_eq!(paths, vec![out.join("0.part")]);
     let text = std::fs::read_to_string(&paths[0]).unwrap();
-    assert!(text.starts_with("station,year,rain,name,flag\n70014,1995,0.2,Airport,true\n"), "{text}");
+    assert!(
+        text.starts_with("station,year,rain,name,flag\n70014,1995,0.2,Airport,true\n"),
+        "{text}"
+    );
     let back = read_all(&plan_csv(&paths[0].to_string_lossy(), CsvOptions::default()).unwrap());
     assert!(back.equals_missing(&df));
-    assert_eq!(csv_part_path("o/x-*.csv", 7, 12), PathBuf::from("o/x-07.csv"));
+    assert_eq!(
+        csv_part_path("o/x-*.csv", 7, 12),
+        PathBuf::from("o/x-07.csv")
+    );
     assert_eq!(csv_part_path("o", 3, 4), PathBuf::from("o/3.part"));
     // An unwritable path: one File error naming it.
     let blocker = write(t.path(), "file", "x");
