@@ -8,17 +8,19 @@ use std::path::Path;
 use std::sync::Arc;
 
 use polars::prelude::{
-    CsvEncoding, CsvReadOptions, DataFrame, DataType, NullValues, PlSmallStr, Schema, SerReader,
+    CsvEncoding, CsvReadOptions, DataFrame, DataType, IntoColumn, NullValues, PlSmallStr, Schema,
+    SerReader, StringChunked,
 };
 
 use super::diagnose::{diagnose, Finding};
-use super::infer::NA_VALUES;
+use super::infer::{is_na, NA_VALUES};
 use super::{CsvPart, CsvSource};
 use crate::engine::CancelToken;
 use crate::error::{Error, Result};
 
-/// Bytes parsed per polars call: bounds the raw buffer and the time between cancellation checks.
-const CHUNK: u64 = 32 << 20;
+/// Bytes parsed per polars call: bounds the raw buffer and the time between cancellation checks. Unit tests
+/// use tiny chunks so that small files exercise the multi-chunk path.
+const CHUNK: u64 = if cfg!(test) { 4096 } else { 32 << 20 };
 
 fn io_err(path: &Path, e: std::io::Error) -> Error {
     Error::file(path, format!("cannot read: {e}"))
@@ -150,6 +152,53 @@ pub fn read_csv_part(src: &CsvSource, i: usize, cancel: &CancelToken) -> Result<
     Ok(out.unwrap_or_else(|| DataFrame::empty_with_schema(&src.schema)))
 }
 
+/// Parse whole lines with polars, enforcing `full` and keeping the columns `proj`.
+fn polars_read(
+    src: &CsvSource,
+    full: &Arc<Schema>,
+    proj: &[usize],
+    bytes: &[u8],
+    na_values: bool,
+) -> polars::prelude::PolarsResult<DataFrame> {
+    let sep = src.options.sep;
+    let nulls = na_values.then(|| {
+        let list = NA_VALUES.iter().filter(|s| !s.is_empty());
+        NullValues::AllColumns(list.map(|s| PlSmallStr::from(*s)).collect())
+    });
+    CsvReadOptions::default()
+        .with_has_header(false)
+        .with_schema(Some(full.clone()))
+        .with_projection(Some(Arc::new(proj.to_vec())))
+        .with_raise_if_empty(false)
+        .map_parse_options(|p| {
+            p.with_separator(sep)
+                .with_null_values(nulls.clone())
+                .with_missing_is_null(true)
+                .with_encoding(CsvEncoding::Utf8)
+        })
+        .into_reader_with_file_handle(Cursor::new(bytes))
+        .finish()
+}
+
+/// Turn pandas' NA spellings (`NA`, `NaN`, `null`...) in text columns into nulls, as `read_csv` does.
+fn null_na_strings(mut df: DataFrame) -> polars::prelude::PolarsResult<DataFrame> {
+    let names: Vec<PlSmallStr> = df
+        .columns()
+        .iter()
+        .filter(|c| c.dtype() == &DataType::String)
+        .map(|c| c.name().clone())
+        .collect();
+    for name in names {
+        let ca = df.column(name.as_str())?.str()?;
+        if !ca.iter().flatten().any(is_na) {
+            continue;
+        }
+        let fixed: StringChunked = ca.iter().map(|v| v.filter(|s| !is_na(s))).collect();
+        df.replace(name.as_str(), fixed.with_name(name.clone()).into_column())?;
+    }
+    Ok(df)
+}
+
 /// Parse one chunk (whole lines) that starts at byte `offset` of the part's file.
 fn parse_chunk(
     src: &CsvSource,
@@ -160,21 +209,14 @@ fn parse_chunk(
     bytes: Vec<u8>,
 ) -> Result<DataFrame> {
     let sep = src.options.sep;
-    let nulls: Vec<PlSmallStr> = NA_VALUES.iter().map(|s| PlSmallStr::from(*s)).collect();
-    let opts = CsvReadOptions::default()
-        .with_has_header(false)
-        .with_schema(Some(full.clone()))
-        .with_projection(Some(Arc::new(proj.to_vec())))
-        .with_raise_if_empty(false)
-        .map_parse_options(|p| {
-            p.with_separator(sep)
-                .with_null_values(Some(NullValues::AllColumns(nulls.clone())))
-                .with_missing_is_null(true)
-                .with_encoding(CsvEncoding::Utf8)
-        });
-    let fast = opts
-        .into_reader_with_file_handle(Cursor::new(&bytes[..]))
-        .finish();
+    // Fast path: no null-value list (it more than doubles polars' parse time); empty fields are null,
+    // other NA spellings in text columns are nulled afterwards, and in typed columns they make polars fail,
+    // which retries with the full list.
+    let fast = polars_read(src, full, proj, &bytes, false).and_then(null_na_strings);
+    let fast = match fast {
+        Ok(df) => Ok(df),
+        Err(_) => polars_read(src, full, proj, &bytes, true),
+    };
     let err = match fast {
         Ok(df) if counts_add_up(&bytes, sep, src.header.len()) => return Ok(df),
         Ok(df) => match diagnose(src, &bytes) {

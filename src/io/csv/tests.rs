@@ -248,6 +248,15 @@ fn bad_value_in_a_later_block_has_the_file_line() {
     let err = errs.into_iter().next().unwrap();
     // Row i is on line i + 2 (header is line 1).
     assert_file_err(err, "big.csv", Some(2502), Some(2));
+    // One partition for the file: the bad row is in a later internal chunk (4 KiB in tests).
+    let opts = CsvOptions {
+        sample_bytes: 1000,
+        ..Default::default()
+    };
+    let src = plan_csv(&pat(t.path(), "big.csv"), opts).unwrap();
+    assert_eq!(src.parts.len(), 1);
+    let err = read_csv_part(&src, 0, &tok).unwrap_err();
+    assert_file_err(err, "big.csv", Some(2502), Some(2));
 }
 
 #[test]
@@ -363,4 +372,28 @@ fn write_csv_round_trip_and_part_names() {
     let blocker = write(t.path(), "file", "x");
     let err = write_csv_part(&mut df, &blocker.join("x.csv")).unwrap_err();
     assert_file_err(err, "x.csv", None, None);
+}
+
+#[test]
+fn pandas_na_spellings_are_nulls() {
+    let t = tempfile::tempdir().unwrap();
+    write(t.path(), "a.csv", "a,b,c\n1,x,2\nNA,NA,3\n");
+    write(t.path(), "b.csv", "a,b,c\n2.5,null,N/A\n");
+    let src = plan_csv(&pat(t.path(), "*.csv"), CsvOptions::default()).unwrap();
+    assert_eq!(dtype(&src, "a"), DataType::Float64);
+    assert_eq!(dtype(&src, "b"), DataType::String);
+    assert_eq!(dtype(&src, "c"), DataType::Int64);
+    let df = read_all(&src);
+    assert_eq!(df.column("a").unwrap().null_count(), 1);
+    assert_eq!(
+        df.column("b").unwrap().null_count(),
+        2,
+        "NA and null in a text column"
+    );
+    let c = df.column("c").unwrap().i64().unwrap();
+    assert_eq!(
+        (c.get(1), c.get(2)),
+        (Some(3), None),
+        "N/A in an int column of a later file"
+    );
 }
