@@ -256,34 +256,12 @@ pub fn plan_csv(pattern: &str, opts: CsvOptions) -> Result<CsvSource> {
         }
     }
 
-    let sample = read_sample(
-        &files[0],
-        first.data_start,
-        opts.sample_bytes.max(1),
-        first.len,
-    )?;
-    let inferred = infer(&sample, opts.sep, &sel);
-    let schema: Schema = sel
-        .iter()
-        .zip(inferred)
-        .map(|(&j, dt)| {
-            let name = &header[j];
-            Field::new(
-                name.as_str().into(),
-                opts.dtype.get(name).cloned().unwrap_or(dt),
-            )
-        })
-        .collect();
-
-    let mut parts = Vec::new();
-    for (k, path) in files.iter().enumerate() {
-        let h = if k == 0 {
-            None
-        } else {
-            Some(read_header(path, opts.sep)?)
-        };
-        let h = h.as_ref().unwrap_or(&first);
-        if k > 0 && h.names != header {
+    // Every file's header must match the first one's (each block is parsed with that header).
+    let mut headers = Vec::with_capacity(files.len());
+    headers.push(first);
+    for path in &files[1..] {
+        let h = read_header(path, opts.sep)?;
+        if h.names != header {
             let col = (0..h.names.len().max(header.len()))
                 .find(|&j| h.names.get(j) != header.get(j))
                 .unwrap_or(0);
@@ -300,6 +278,32 @@ pub fn plan_csv(pattern: &str, opts: CsvOptions) -> Result<CsvSource> {
                 ),
             });
         }
+        headers.push(h);
+    }
+
+    // Dtypes come from the head of the first file with data rows (pandas: object when there are none).
+    let inferred = match headers.iter().position(|h| h.len > h.data_start) {
+        Some(k) => {
+            let h = &headers[k];
+            let sample = read_sample(&files[k], h.data_start, opts.sample_bytes.max(1), h.len)?;
+            infer(&sample, opts.sep, &sel)
+        }
+        None => vec![DataType::String; sel.len()],
+    };
+    let schema: Schema = sel
+        .iter()
+        .zip(inferred)
+        .map(|(&j, dt)| {
+            let name = &header[j];
+            Field::new(
+                name.as_str().into(),
+                opts.dtype.get(name).cloned().unwrap_or(dt),
+            )
+        })
+        .collect();
+
+    let mut parts = Vec::new();
+    for (path, h) in files.iter().zip(&headers) {
         let starts = match opts.blocksize {
             Some(bs) if bs > 0 && h.len > h.data_start => {
                 block_starts(path, h.data_start, h.len, bs)?

@@ -114,6 +114,29 @@ fn counts_add_up(bytes: &[u8], sep: u8, ncols: usize) -> bool {
     seps == lines * (ncols as u64 - 1)
 }
 
+/// The first line of a (multi-line) polars error message, for one-line errors.
+fn first_line(e: &impl std::fmt::Display) -> String {
+    e.to_string().lines().next().unwrap_or_default().to_string()
+}
+
+/// `bytes` without its blank lines (empty or `\r` only), or `None` when there are none or when the bytes
+/// hold quotes (a blank line may then be inside a quoted field, and polars' output is kept).
+fn strip_blank_lines(bytes: &[u8]) -> Option<Vec<u8>> {
+    let blank = |l: &[u8]| l.is_empty() || l == b"\r";
+    let mut lines = bytes.split_inclusive(|&b| b == b'\n');
+    if bytes.contains(&b'"') || !lines.any(|l| blank(l.strip_suffix(b"\n").unwrap_or(l))) {
+        return None;
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    for line in bytes.split_inclusive(|&b| b == b'\n') {
+        let body = line.strip_suffix(b"\n").unwrap_or(line);
+        if !blank(body) {
+            out.extend_from_slice(line);
+        }
+    }
+    (out.len() != bytes.len()).then_some(out)
+}
+
 /// Read partition `i` of `src` as a DataFrame with exactly `src.schema`. Missing values are nulls.
 pub fn read_csv_part(src: &CsvSource, i: usize, cancel: &CancelToken) -> Result<DataFrame> {
     let part = src.parts.get(i).ok_or_else(|| {
@@ -165,19 +188,27 @@ fn polars_read(
         let list = NA_VALUES.iter().filter(|s| !s.is_empty());
         NullValues::AllColumns(list.map(|s| PlSmallStr::from(*s)).collect())
     });
-    CsvReadOptions::default()
-        .with_has_header(false)
-        .with_schema(Some(full.clone()))
-        .with_projection(Some(Arc::new(proj.to_vec())))
-        .with_raise_if_empty(false)
-        .map_parse_options(|p| {
-            p.with_separator(sep)
-                .with_null_values(nulls.clone())
-                .with_missing_is_null(true)
-                .with_encoding(CsvEncoding::Utf8)
-        })
-        .into_reader_with_file_handle(Cursor::new(bytes))
-        .finish()
+    let read = || {
+        CsvReadOptions::default()
+            .with_has_header(false)
+            .with_schema(Some(full.clone()))
+            .with_projection(Some(Arc::new(proj.to_vec())))
+            .with_raise_if_empty(false)
+            .map_parse_options(|p| {
+                p.with_separator(sep)
+                    .with_null_values(nulls.clone())
+                    .with_missing_is_null(true)
+                    .with_encoding(CsvEncoding::Utf8)
+            })
+            .into_reader_with_file_handle(Cursor::new(bytes))
+            .finish()
+    };
+    // Bad input must never take the worker down: a panic inside polars becomes an error (then diagnosed).
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|_| {
+        Err(polars::prelude::PolarsError::ComputeError(
+            "the CSV parser panicked".into(),
+        ))
+    })
 }
 
 /// Turn pandas' NA spellings (`NA`, `NaN`, `null`...) in text columns into nulls, as `read_csv` does.
@@ -220,15 +251,28 @@ fn parse_chunk(
     let err = match fast {
         Ok(df) if counts_add_up(&bytes, sep, src.header.len()) => return Ok(df),
         Ok(df) => match diagnose(src, &bytes) {
-            None => return Ok(df),
+            // The rows are fine: the counts were off because of quoted separators/newlines or blank lines.
+            // polars reads a blank line as a row of nulls where pandas skips it.
+            None => match strip_blank_lines(&bytes) {
+                Some(clean) => {
+                    let df = polars_read(src, full, proj, &clean, false).and_then(null_na_strings);
+                    return df
+                        .or_else(|_| polars_read(src, full, proj, &clean, true))
+                        .map_err(|e| {
+                            Error::file(&part.path, format!("could not parse: {}", first_line(&e)))
+                        });
+                }
+                None => return Ok(df),
+            },
             Some(finding) => finding,
         },
         Err(e) => diagnose(src, &bytes).unwrap_or(Finding {
             line: None,
             column: None,
             message: format!(
-                "could not parse the rows at bytes {offset}..{}: {e}",
-                offset + bytes.len() as u64
+                "could not parse the rows at bytes {offset}..{}: {}",
+                offset + bytes.len() as u64,
+                first_line(&e)
             ),
         }),
     };

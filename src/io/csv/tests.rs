@@ -325,6 +325,19 @@ fn empty_and_header_only_files() {
     let src = plan_csv(&pat(t.path(), "h.csv"), CsvOptions::default()).unwrap();
     let df = read_csv_part(&src, 0, &CancelToken::new()).unwrap();
     assert_eq!((df.height(), df.width()), (0, 2));
+    assert_eq!(
+        dtype(&src, "x"),
+        DataType::String,
+        "pandas: object columns without rows"
+    );
+    // Dtypes come from the first file that has rows.
+    write(t.path(), "h2.csv", "x,y\n1,a\n");
+    let src = plan_csv(&pat(t.path(), "h*.csv"), CsvOptions::default()).unwrap();
+    assert_eq!(
+        (dtype(&src, "x"), dtype(&src, "y")),
+        (DataType::Int64, DataType::String)
+    );
+    assert_eq!(read_all(&src).height(), 1);
 }
 
 #[test]
@@ -396,4 +409,18 @@ fn pandas_na_spellings_are_nulls() {
         (Some(3), None),
         "N/A in an int column of a later file"
     );
+}
+
+#[test]
+fn crlf_bom_and_blank_lines() {
+    let t = tempfile::tempdir().unwrap();
+    write(t.path(), "w.csv", "\u{feff}a,b\r\n1,x\r\n\r\n2,y\r\n");
+    let src = plan_csv(&pat(t.path(), "w.csv"), CsvOptions::default()).unwrap();
+    assert_eq!(src.header, vec!["a", "b"]);
+    assert_eq!(dtype(&src, "a"), DataType::Int64);
+    let df = read_all(&src);
+    eprintln!("{df:?}");
+    let b = df.column("b").unwrap().str().unwrap();
+    assert_eq!(b.get(0), Some("x"));
+    assert_eq!(df.height(), 2, "blank lines are skipped, as pandas does");
 }
