@@ -262,6 +262,12 @@ mod tests {
             msg.contains("out.csv") && msg.contains("cannot create the output directory"),
             "{msg}"
         );
+        let err = StagedDir::new(&blocker.join("out.parquet"), false).unwrap_err();
+        assert!(matches!(err, Error::File { .. }), "{err}");
+        assert!(err.to_string().contains("out.parquet"), "{err}");
+        // A file where the output directory should go.
+        let err = StagedDir::new(&blocker, true).unwrap_err().to_string();
+        assert!(err.contains("not a directory"), "{err}");
     }
 
     #[test]

@@ -424,3 +424,14 @@ fn crlf_bom_and_blank_lines() {
     assert_eq!(b.get(0), Some("x"));
     assert_eq!(df.height(), 2, "blank lines are skipped, as pandas does");
 }
+
+#[test]
+fn invalid_utf8_is_located() {
+    let t = tempfile::tempdir().unwrap();
+    let p = t.path().join("u.csv");
+    std::fs::write(&p, b"a,b\n1,ok\n2,bad\xff\xfe\n").unwrap();
+    let src = plan_csv(&p.to_string_lossy(), CsvOptions::default()).unwrap();
+    let err = read_csv_part(&src, 0, &CancelToken::new()).unwrap_err();
+    let msg = assert_file_err(err, "u.csv", Some(3), Some(2));
+    assert!(msg.contains("UTF-8"), "{msg}");
+}
