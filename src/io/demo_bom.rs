@@ -136,9 +136,10 @@ fn write_station(
                     amount = (amount * 10.0).round() / 10.0;
                     amount = amount.max(0.2);
                 }
-                // Gaps: one early in every file (so the first file's sample sees missing values) and random.
+                // Gaps: one in the first 10 rows of every file (so that dtype inference, even Dask's 10-row
+                // `sample_rows`, sees missing values) and random ones.
                 if gap_left == 0 && opts.missing_fraction > 0.0 {
-                    let early = day_index == 20;
+                    let early = day_index == 3;
                     if early || rng.unit() < p_gap {
                         gap_len = if early {
                             5
