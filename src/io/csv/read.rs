@@ -8,8 +8,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use polars::prelude::{
-    CsvEncoding, CsvReadOptions, DataFrame, DataType, IntoColumn, NullValues, PlSmallStr, Schema,
-    SerReader, StringChunked,
+    CsvEncoding, CsvReadOptions, DataFrame, DataType, Float64Chunked, IntoColumn, NullValues,
+    PlSmallStr, Schema, SerReader, StringChunked,
 };
 
 use super::diagnose::{diagnose, Finding};
@@ -211,21 +211,33 @@ fn polars_read(
     })
 }
 
-/// Turn pandas' NA spellings (`NA`, `NaN`, `null`...) in text columns into nulls, as `read_csv` does.
+/// Make missing values what pandas reads as missing: NA spellings (`NA`, `null`...) in text columns and
+/// `NaN`/`nan` in float columns (polars parses those as NaN, which reductions would not skip) become nulls.
 fn null_na_strings(mut df: DataFrame) -> polars::prelude::PolarsResult<DataFrame> {
-    let names: Vec<PlSmallStr> = df
+    let cols: Vec<(PlSmallStr, DataType)> = df
         .columns()
         .iter()
-        .filter(|c| c.dtype() == &DataType::String)
-        .map(|c| c.name().clone())
+        .filter(|c| matches!(c.dtype(), DataType::String | DataType::Float64))
+        .map(|c| (c.name().clone(), c.dtype().clone()))
         .collect();
-    for name in names {
-        let ca = df.column(name.as_str())?.str()?;
-        if !ca.iter().flatten().any(is_na) {
-            continue;
-        }
-        let fixed: StringChunked = ca.iter().map(|v| v.filter(|s| !is_na(s))).collect();
-        df.replace(name.as_str(), fixed.with_name(name.clone()).into_column())?;
+    for (name, dtype) in cols {
+        let col = df.column(name.as_str())?;
+        let fixed = if dtype == DataType::String {
+            let ca = col.str()?;
+            if !ca.iter().flatten().any(is_na) {
+                continue;
+            }
+            let ca: StringChunked = ca.iter().map(|v| v.filter(|s| !is_na(s))).collect();
+            ca.with_name(name.clone()).into_column()
+        } else {
+            let ca = col.f64()?;
+            if !ca.iter().flatten().any(f64::is_nan) {
+                continue;
+            }
+            let ca: Float64Chunked = ca.iter().map(|v| v.filter(|x| !x.is_nan())).collect();
+            ca.with_name(name.clone()).into_column()
+        };
+        df.replace(name.as_str(), fixed)?;
     }
     Ok(df)
 }
@@ -246,7 +258,7 @@ fn parse_chunk(
     let fast = polars_read(src, full, proj, &bytes, false).and_then(null_na_strings);
     let fast = match fast {
         Ok(df) => Ok(df),
-        Err(_) => polars_read(src, full, proj, &bytes, true),
+        Err(_) => polars_read(src, full, proj, &bytes, true).and_then(null_na_strings),
     };
     let err = match fast {
         Ok(df) if counts_add_up(&bytes, sep, src.header.len()) => return Ok(df),
@@ -257,7 +269,9 @@ fn parse_chunk(
                 Some(clean) => {
                     let df = polars_read(src, full, proj, &clean, false).and_then(null_na_strings);
                     return df
-                        .or_else(|_| polars_read(src, full, proj, &clean, true))
+                        .or_else(|_| {
+                            polars_read(src, full, proj, &clean, true).and_then(null_na_strings)
+                        })
                         .map_err(|e| {
                             Error::file(&part.path, format!("could not parse: {}", first_line(&e)))
                         });

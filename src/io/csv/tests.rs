@@ -391,13 +391,17 @@ fn write_csv_round_trip_and_part_names() {
 fn pandas_na_spellings_are_nulls() {
     let t = tempfile::tempdir().unwrap();
     write(t.path(), "a.csv", "a,b,c\n1,x,2\nNA,NA,3\n");
-    write(t.path(), "b.csv", "a,b,c\n2.5,null,N/A\n");
+    write(t.path(), "b.csv", "a,b,c\n2.5,null,N/A\nNaN,z,4\n");
     let src = plan_csv(&pat(t.path(), "*.csv"), CsvOptions::default()).unwrap();
     assert_eq!(dtype(&src, "a"), DataType::Float64);
     assert_eq!(dtype(&src, "b"), DataType::String);
     assert_eq!(dtype(&src, "c"), DataType::Int64);
     let df = read_all(&src);
-    assert_eq!(df.column("a").unwrap().null_count(), 1);
+    assert_eq!(
+        df.column("a").unwrap().null_count(),
+        2,
+        "NA, and NaN in a float column"
+    );
     assert_eq!(
         df.column("b").unwrap().null_count(),
         2,
