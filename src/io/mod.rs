@@ -1,1 +1,6 @@
 //! Readers and writers (CSV, Parquet, netCDF), atomic output and demo data. Headless.
+
+pub mod atomic;
+pub mod csv;
+pub mod demo_bom;
+pub mod parquet;
