@@ -1,0 +1,174 @@
+//! Text forms as xarray and Dask show them: sizes, value previews, coordinate and variable lines.
+
+use super::coords::Coord;
+use super::dataarray::DataArray;
+use super::grid::DType;
+use crate::engine::value::fmt_float;
+use crate::engine::NdArray;
+use crate::io::netcdf::{fmt_attr, Attrs};
+
+/// Dask's `format_bytes`: binary units with two decimals (`'3.54 GiB'`), plain bytes below 0.9 kiB.
+pub fn format_bytes(n: u64) -> String {
+    for (prefix, k) in [("Pi", 1u64 << 50), ("Ti", 1 << 40), ("Gi", 1 << 30), ("Mi", 1 << 20), ("ki", 1 << 10)] {
+        if n as f64 >= k as f64 * 0.9 {
+            return format!("{:.2} {prefix}B", n as f64 / k as f64);
+        }
+    }
+    format!("{n} B")
+}
+
+/// xarray's `Size:` text: decimal units, no decimals (`3GB`, `58kB`).
+pub fn render_nbytes(n: u64) -> String {
+    let mut x = n as f64;
+    for unit in ["B", "kB", "MB", "GB", "TB", "PB"] {
+        if x < 1000.0 || unit == "PB" {
+            return format!("{x:.0}{unit}");
+        }
+        x /= 1000.0;
+    }
+    unreachable!()
+}
+
+fn fmt_elem(x: f64, dt: DType) -> String {
+    if dt.is_float() {
+        if dt == DType::F32 {
+            fmt_float(format!("{:?}", x as f32).parse().unwrap_or(x)).replace(".0e", "e")
+        } else {
+            fmt_float(x)
+        }
+    } else {
+        format!("{}", x as i64)
+    }
+}
+
+/// numpy's `array([...], dtype=...)` with at most 3 edge items per axis once past 1000 values.
+pub fn fmt_values(a: &NdArray, dt: DType) -> String {
+    let f = a.to_f64();
+    let shape = f.shape().to_vec();
+    let flat: Vec<f64> = f.iter().copied().collect();
+    let summarize = flat.len() > 1000;
+    fn rec(flat: &[f64], shape: &[usize], depth: usize, dt: DType, sum: bool, out: &mut String) {
+        if shape.is_empty() {
+            out.push_str(&fmt_elem(flat[0], dt));
+            return;
+        }
+        let n = shape[0];
+        let stride: usize = shape[1..].iter().product();
+        let idx: Vec<Option<usize>> = if sum && n > 6 {
+            (0..3).map(Some).chain([None]).chain((n - 3..n).map(Some)).collect()
+        } else {
+            (0..n).map(Some).collect()
+        };
+        out.push('[');
+        let sep = if shape.len() > 1 { format!(",\n{}", " ".repeat(depth + 7)) } else { ", ".into() };
+        for (k, i) in idx.iter().enumerate() {
+            if k > 0 {
+                out.push_str(&sep);
+            }
+            match i {
+                Some(i) => rec(&flat[i * stride..(i + 1) * stride], &shape[1..], depth + 1, dt, sum, out),
+                None => out.push_str("..."),
+            }
+        }
+        out.push(']');
+    }
+    let mut s = String::from("array(");
+    rec(&flat, &shape, 0, dt, summarize, &mut s);
+    if !matches!(dt, DType::F64 | DType::I64) {
+        s.push_str(&format!(", dtype={}", dt.name()));
+    }
+    s.push(')');
+    s
+}
+
+/// A short preview of labels/values on one line (first and last few).
+fn preview(labels: &[String], width: usize) -> String {
+    let all = labels.join(" ");
+    if all.len() <= width || labels.len() <= 4 {
+        return all;
+    }
+    let mut k = 1;
+    while k < labels.len() / 2 {
+        let head = labels[..k + 1].join(" ");
+        let tail = labels[labels.len() - k - 1..].join(" ");
+        if head.len() + tail.len() + 5 > width {
+            break;
+        }
+        k += 1;
+    }
+    format!("{} ... {}", labels[..k].join(" "), labels[labels.len() - k..].join(" "))
+}
+
+/// xarray's `Coordinates:` block for index coordinates in `dims` order.
+pub fn coords_block(coords: &[Coord], dims: &[String], header: &str) -> String {
+    let mut s = String::new();
+    let cs: Vec<&Coord> = dims.iter().filter_map(|d| coords.iter().find(|c| &c.name == d)).collect();
+    if cs.is_empty() {
+        return s;
+    }
+    s.push('\n');
+    s.push_str(header);
+    let w = cs.iter().map(|c| c.name.len()).max().unwrap_or(0).max(7);
+    for c in cs {
+        let n = c.len();
+        let idx: Vec<usize> = if n > 8 { (0..4).chain(n - 4..n).collect() } else { (0..n).collect() };
+        let labels: Vec<String> = idx.iter().map(|&i| c.label(i)).collect();
+        let bytes = (n * 8) as u64;
+        s.push_str(&format!(
+            "\n  * {:w$} ({}) {} {} {}",
+            c.name,
+            c.name,
+            c.dtype_name(),
+            render_nbytes(bytes),
+            preview(&labels, 60)
+        ));
+    }
+    s
+}
+
+/// The one-line dask summary of a lazy array.
+pub fn dask_line(a: &DataArray) -> String {
+    let t = |v: &[usize]| {
+        if v.len() == 1 {
+            format!("({},)", v[0])
+        } else {
+            format!("({})", v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", "))
+        }
+    };
+    format!(
+        "dask.array<{}, shape={}, dtype={}, chunksize={}, chunktype=numpy.ndarray>",
+        a.graph.layer.name,
+        t(&a.shape()),
+        a.dtype.name(),
+        t(&a.grid.chunksize())
+    )
+}
+
+pub fn attrs_block(attrs: &Attrs, max: usize) -> String {
+    if attrs.is_empty() {
+        return String::new();
+    }
+    let mut s = if attrs.len() > max { format!("\nAttributes: ({max}/{})", attrs.len()) } else { "\nAttributes:".into() };
+    let w = attrs.iter().take(max).map(|(k, _)| k.len()).max().unwrap_or(0);
+    for (k, v) in attrs.iter().take(max) {
+        let mut t = fmt_attr(v).replace('\n', " ");
+        if t.len() > 80 {
+            t.truncate(77);
+            t.push_str("...");
+        }
+        s.push_str(&format!("\n    {k:w$}  {t}"));
+    }
+    s
+}
+
+/// Chunk sizes per dim as Dask's `.chunks` shows them: `((730, 730), (36,), (72,))`.
+pub fn chunks_text(chunks: &[Vec<usize>]) -> String {
+    let dims: Vec<String> = chunks
+        .iter()
+        .map(|c| {
+            let v: Vec<String> = c.iter().map(|x| x.to_string()).collect();
+            if v.len() == 1 { format!("({},)", v[0]) } else { format!("({})", v.join(", ")) }
+        })
+        .collect();
+    if dims.len() == 1 { format!("({},)", dims[0]) } else { format!("({})", dims.join(", ")) }
+}

@@ -1,0 +1,25 @@
+//! netCDF-3/4 reading and writing on top of the `netcdf` crate (system libnetcdf).
+//!
+//! Locking: the `netcdf` crate serialises every library call behind one process-wide mutex
+//! (`netcdf_sys::libnetcdf_lock`), because libnetcdf/HDF5 are not thread safe. So that chunk tasks
+//! still use every core, reads are split in two steps:
+//! 1. [`read::read_raw`] opens the file and copies one hyperslab in its *stored* type (each library
+//!    call takes the lock for its own duration; decompression of zlib chunks happens here, under it);
+//! 2. [`cf::CfDecode::apply`] masks `_FillValue`/`missing_value` and applies `scale_factor`/`add_offset`
+//!    without any lock, in the calling worker thread.
+//!
+//! Writes go through [`write::NcWriter`], which writes to a temporary file in the destination's
+//! directory and renames it into place only on [`write::NcWriter::commit`].
+
+pub mod cf;
+pub mod meta;
+pub mod read;
+pub mod time;
+pub mod write;
+
+pub use cf::CfDecode;
+pub use meta::{attr_f64, attr_string, fmt_attr, read_meta, Attrs, DimInfo, FileMeta, RawType, VarInfo};
+pub use ::netcdf::AttributeValue;
+pub use read::{read_decoded, read_raw};
+pub use time::{Calendar, CfDate, TimeUnits};
+pub use write::{NcWriter, VarSpec};
