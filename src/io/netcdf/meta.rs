@@ -120,6 +120,7 @@ impl FileMeta {
 
 /// Open `path` and map a library error to one naming the file.
 pub(crate) fn open(path: &Path) -> Result<::netcdf::File> {
+    super::quiet_hdf5();
     if !path.exists() {
         return Err(Error::file(path, "no such file"));
     }

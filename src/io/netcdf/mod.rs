@@ -23,3 +23,25 @@ pub use ::netcdf::AttributeValue;
 pub use read::{read_decoded, read_raw};
 pub use time::{Calendar, CfDate, TimeUnits};
 pub use write::{NcWriter, VarSpec};
+
+extern "C" {
+    /// HDF5's `H5Eset_auto2(estack, func, data)`; libhdf5 is linked through `netcdf-sys`.
+    fn H5Eset_auto2(estack_id: i64, func: Option<unsafe extern "C" fn(i64, *mut std::ffi::c_void) -> i32>, data: *mut std::ffi::c_void) -> i32;
+}
+
+thread_local! {
+    static HDF5_QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Stop HDF5 from printing its error stack to stderr (once per thread: the thread-safe HDF5 keeps
+/// one per thread). Errors still reach us as netCDF status codes, with our own messages.
+pub(crate) fn quiet_hdf5() {
+    HDF5_QUIET.with(|q| {
+        if !q.get() {
+            let _guard = netcdf_sys::libnetcdf_lock.lock();
+            // SAFETY: H5E_DEFAULT (0) with a null handler only changes this thread's print setting.
+            unsafe { H5Eset_auto2(0, None, std::ptr::null_mut()) };
+            q.set(true);
+        }
+    });
+}

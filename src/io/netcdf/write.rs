@@ -46,6 +46,7 @@ fn nc_err(path: &Path, what: &str) -> impl Fn(::netcdf::Error) -> Error {
 impl NcWriter {
     /// Start writing `dest` (its directory is created if missing).
     pub fn create(dest: &Path) -> Result<NcWriter> {
+        super::quiet_hdf5();
         let dir = match dest.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
@@ -141,6 +142,7 @@ impl NcWriter {
 
     /// Write `data` into `var` at `start` (the hyperslab's shape is `data`'s).
     pub fn write(&mut self, var: &str, start: &[usize], data: &NdArray) -> Result<()> {
+        super::quiet_hdf5();
         let dest = self.dest.clone();
         let err = nc_err(&dest, &format!("writing '{var}' at {start:?}"));
         let mut v = self
