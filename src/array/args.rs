@@ -13,19 +13,33 @@ pub fn dims_arg(o: Option<&Obj>) -> Result<Option<Vec<String>>> {
         Some(Obj::Str(s)) => Ok(Some(vec![s.to_string()])),
         Some(Obj::List(v)) | Some(Obj::Tuple(v)) => v
             .iter()
-            .map(|x| x.as_str().map(String::from).ok_or_else(|| Error::value("dimension names must be strings")))
+            .map(|x| {
+                x.as_str()
+                    .map(String::from)
+                    .ok_or_else(|| Error::value("dimension names must be strings"))
+            })
             .collect::<Result<Vec<_>>>()
             .map(Some),
-        Some(o) => Err(Error::value(format!("expected a dimension name or a list of names, got {}", o.type_name()))),
+        Some(o) => Err(Error::value(format!(
+            "expected a dimension name or a list of names, got {}",
+            o.type_name()
+        ))),
     }
 }
 
 /// `dim=value` pairs from keywords (minus `skip`) or a positional dict.
 fn pairs(args: &Args, skip: &[&str]) -> Result<Vec<(String, Obj)>> {
-    let mut out: Vec<(String, Obj)> = args.keywords.iter().filter(|(k, _)| !skip.contains(&k.as_str())).cloned().collect();
+    let mut out: Vec<(String, Obj)> = args
+        .keywords
+        .iter()
+        .filter(|(k, _)| !skip.contains(&k.as_str()))
+        .cloned()
+        .collect();
     if let Some(Obj::Dict(d)) = args.positional.first() {
         for (k, v) in d.iter() {
-            let k = k.as_str().ok_or_else(|| Error::value("indexer keys must be dimension names"))?;
+            let k = k
+                .as_str()
+                .ok_or_else(|| Error::value("indexer keys must be dimension names"))?;
             out.push((k.to_string(), v.clone()));
         }
     }
@@ -35,7 +49,10 @@ fn pairs(args: &Args, skip: &[&str]) -> Result<Vec<(String, Obj)>> {
 fn opt_i64(o: &Option<Box<Obj>>) -> Result<Option<i64>> {
     match o.as_deref() {
         None | Some(Obj::None) => Ok(None),
-        Some(x) => x.as_i64().map(Some).ok_or_else(|| Error::value("isel: slice bounds must be integers")),
+        Some(x) => x
+            .as_i64()
+            .map(Some)
+            .ok_or_else(|| Error::value("isel: slice bounds must be integers")),
     }
 }
 
@@ -45,8 +62,15 @@ pub fn isel_args(args: &Args) -> Result<Vec<(String, Indexer)>> {
         .map(|(d, v)| {
             let ix = match &v {
                 Obj::Int(i) => Indexer::Index(*i),
-                Obj::Slice(a, b, c) => Indexer::Slice(opt_i64(a)?, opt_i64(b)?, opt_i64(c)?.unwrap_or(1)),
-                o => return Err(Error::value(format!("isel: '{d}' takes an int or a slice, got {}", o.type_name()))),
+                Obj::Slice(a, b, c) => {
+                    Indexer::Slice(opt_i64(a)?, opt_i64(b)?, opt_i64(c)?.unwrap_or(1))
+                }
+                o => {
+                    return Err(Error::value(format!(
+                        "isel: '{d}' takes an int or a slice, got {}",
+                        o.type_name()
+                    )))
+                }
             };
             Ok((d, ix))
         })
@@ -66,7 +90,12 @@ fn label(o: &Obj) -> Result<Label> {
             };
             Label::Slice(f(a)?, f(b)?)
         }
-        o => return Err(Error::value(format!("sel: unsupported label of type {}", o.type_name()))),
+        o => {
+            return Err(Error::value(format!(
+                "sel: unsupported label of type {}",
+                o.type_name()
+            )))
+        }
     })
 }
 
@@ -75,9 +104,17 @@ pub fn sel_args(args: &Args) -> Result<(Vec<(String, Label)>, bool)> {
     let nearest = match args.get(usize::MAX, "method") {
         None | Some(Obj::None) => false,
         Some(Obj::Str(s)) if &**s == "nearest" => true,
-        Some(o) => return Err(Error::value(format!("sel: method must be \"nearest\" (got {})", o.type_name()))),
+        Some(o) => {
+            return Err(Error::value(format!(
+                "sel: method must be \"nearest\" (got {})",
+                o.type_name()
+            )))
+        }
     };
-    let ls = pairs(args, &["method", "tolerance"])?.into_iter().map(|(d, v)| Ok((d, label(&v)?))).collect::<Result<_>>()?;
+    let ls = pairs(args, &["method", "tolerance"])?
+        .into_iter()
+        .map(|(d, v)| Ok((d, label(&v)?)))
+        .collect::<Result<_>>()?;
     Ok((ls, nearest))
 }
 
@@ -86,7 +123,12 @@ fn spec(o: &Obj) -> Result<ChunkSpec> {
         Obj::Int(-1) | Obj::None => ChunkSpec::Full,
         Obj::Int(n) if *n > 0 => ChunkSpec::Size(*n as usize),
         Obj::Str(s) if &**s == "auto" => ChunkSpec::Auto,
-        o => return Err(Error::value(format!("chunks: expected a positive int, -1 or \"auto\", got {}", o.type_name()))),
+        o => {
+            return Err(Error::value(format!(
+                "chunks: expected a positive int, -1 or \"auto\", got {}",
+                o.type_name()
+            )))
+        }
     })
 }
 
@@ -96,7 +138,14 @@ pub fn chunks_arg(o: Option<&Obj>, dims: &[String]) -> Result<Vec<(String, Chunk
         None | Some(Obj::None) => Ok(Vec::new()),
         Some(Obj::Dict(d)) => d
             .iter()
-            .map(|(k, v)| Ok((k.as_str().ok_or_else(|| Error::value("chunks keys must be dimension names"))?.to_string(), spec(v)?)))
+            .map(|(k, v)| {
+                Ok((
+                    k.as_str()
+                        .ok_or_else(|| Error::value("chunks keys must be dimension names"))?
+                        .to_string(),
+                    spec(v)?,
+                ))
+            })
             .collect(),
         Some(o) => {
             let s = spec(o)?;
@@ -107,15 +156,33 @@ pub fn chunks_arg(o: Option<&Obj>, dims: &[String]) -> Result<Vec<(String, Chunk
 
 /// `encoding={"pr": {"zlib": True, "complevel": 4}}`.
 pub fn encoding_arg(o: Option<&Obj>) -> Result<Vec<(String, VarEncoding)>> {
-    let Some(Obj::Dict(d)) = o else { return Ok(Vec::new()) };
+    let Some(Obj::Dict(d)) = o else {
+        return Ok(Vec::new());
+    };
     let mut out = Vec::new();
     for (k, v) in d.iter() {
-        let name = k.as_str().ok_or_else(|| Error::value("encoding keys must be variable names"))?;
-        let Obj::Dict(opts) = v else { return Err(Error::value(format!("encoding['{name}'] must be a dict"))) };
-        let get = |n: &str| opts.iter().find(|(k, _)| k.as_str() == Some(n)).map(|(_, v)| v.clone());
-        let zlib = matches!(get("zlib"), Some(Obj::Bool(true))) || get("compression").and_then(|c| c.as_str().map(|s| s == "zlib")).unwrap_or(false);
+        let name = k
+            .as_str()
+            .ok_or_else(|| Error::value("encoding keys must be variable names"))?;
+        let Obj::Dict(opts) = v else {
+            return Err(Error::value(format!("encoding['{name}'] must be a dict")));
+        };
+        let get = |n: &str| {
+            opts.iter()
+                .find(|(k, _)| k.as_str() == Some(n))
+                .map(|(_, v)| v.clone())
+        };
+        let zlib = matches!(get("zlib"), Some(Obj::Bool(true)))
+            || get("compression")
+                .and_then(|c| c.as_str().map(|s| s == "zlib"))
+                .unwrap_or(false);
         let level = get("complevel").and_then(|c| c.as_i64()).unwrap_or(4) as i32;
-        out.push((name.to_string(), VarEncoding { zlib: zlib.then_some(level) }));
+        out.push((
+            name.to_string(),
+            VarEncoding {
+                zlib: zlib.then_some(level),
+            },
+        ));
     }
     Ok(out)
 }

@@ -8,7 +8,9 @@ use ndarray::{ArrayD, IxDyn};
 use super::dataarray::{dim_index, DataArray};
 use super::grid::{ChunkGrid, DType};
 use super::kernels::input_array;
-use crate::engine::{DepPattern, Graph, Inputs, Kernel, Layer, LayerInput, NdArray, TaskContext, Value};
+use crate::engine::{
+    DepPattern, Graph, Inputs, Kernel, Layer, LayerInput, NdArray, TaskContext, Value,
+};
 use crate::error::{Error, Result};
 use crate::lang::BinOp;
 
@@ -54,7 +56,9 @@ impl Arith {
 fn result_dtype(a: DType, b: Option<DType>, scalar_is_float: bool, op: Arith) -> DType {
     match (a, b) {
         (DType::F32, None) | (DType::F32, Some(DType::F32)) => DType::F32,
-        (DType::F32, Some(o)) | (o, Some(DType::F32)) if !o.is_float() && o.itemsize() <= 2 => DType::F32,
+        (DType::F32, Some(o)) | (o, Some(DType::F32)) if !o.is_float() && o.itemsize() <= 2 => {
+            DType::F32
+        }
         (x, None) if !x.is_float() && op != Arith::Div && !scalar_is_float => DType::I64,
         (x, Some(y)) if !x.is_float() && !y.is_float() && op != Arith::Div => DType::I64,
         _ => DType::F64,
@@ -72,7 +76,13 @@ struct ElemKernel {
 
 impl ElemKernel {
     fn compute(&self, a: &NdArray, b: Option<&NdArray>) -> NdArray {
-        let f = |x: f64, y: f64| if self.reflected { self.op.apply(y, x) } else { self.op.apply(x, y) };
+        let f = |x: f64, y: f64| {
+            if self.reflected {
+                self.op.apply(y, x)
+            } else {
+                self.op.apply(x, y)
+            }
+        };
         let af = a.to_f64();
         let res: ArrayD<f64> = match (b, self.scalar) {
             (Some(b), _) => {
@@ -80,9 +90,16 @@ impl ElemKernel {
                 for (k, &ax) in self.rhs_axes.iter().enumerate() {
                     shape[ax] = b.shape()[k];
                 }
-                let bf = b.to_f64().into_shape_with_order(IxDyn(&shape)).expect("same size");
-                let bb = bf.broadcast(af.raw_dim()).expect("aligned chunks broadcast");
-                ndarray::Zip::from(&af).and(&bb).map_collect(|&x, &y| f(x, y))
+                let bf = b
+                    .to_f64()
+                    .into_shape_with_order(IxDyn(&shape))
+                    .expect("same size");
+                let bb = bf
+                    .broadcast(af.raw_dim())
+                    .expect("aligned chunks broadcast");
+                ndarray::Zip::from(&af)
+                    .and(&bb)
+                    .map_collect(|&x, &y| f(x, y))
             }
             (None, s) => {
                 let s = s.unwrap_or(0.0);
@@ -100,23 +117,47 @@ impl ElemKernel {
 impl Kernel for ElemKernel {
     fn run(&self, _index: u32, inputs: &Inputs<'_>, _ctx: &TaskContext<'_>) -> Result<Value> {
         let a = input_array(inputs, 0, 0)?;
-        let b = if inputs.groups() > 1 { Some(input_array(inputs, 1, 0)?) } else { None };
+        let b = if inputs.groups() > 1 {
+            Some(input_array(inputs, 1, 0)?)
+        } else {
+            None
+        };
         Ok(Value::Array(self.compute(a, b)))
     }
 }
 
 impl DataArray {
     /// `self op scalar` (or `scalar op self` when `reflected`). Keeps the name, drops attrs (xarray).
-    pub fn arith_scalar(&self, op: Arith, s: f64, scalar_is_float: bool, reflected: bool) -> DataArray {
+    pub fn arith_scalar(
+        &self,
+        op: Arith,
+        s: f64,
+        scalar_is_float: bool,
+        reflected: bool,
+    ) -> DataArray {
         let out = result_dtype(self.dtype, None, scalar_is_float, op);
-        let kernel = ElemKernel { op, scalar: Some(s), reflected, out, rhs_axes: vec![] };
+        let kernel = ElemKernel {
+            op,
+            scalar: Some(s),
+            reflected,
+            out,
+            rhs_axes: vec![],
+        };
         let layer = Layer::new(
             op.name(),
             self.grid.ntasks() as u32,
-            vec![LayerInput { layer: self.graph.layer.clone(), pattern: DepPattern::Blockwise }],
+            vec![LayerInput {
+                layer: self.graph.layer.clone(),
+                pattern: DepPattern::Blockwise,
+            }],
             Arc::new(kernel),
         );
-        let mut r = self.with(Graph::derive(layer, &[&self.graph]), self.dims.clone(), self.grid.clone(), self.coords.clone());
+        let mut r = self.with(
+            Graph::derive(layer, &[&self.graph]),
+            self.dims.clone(),
+            self.grid.clone(),
+            self.coords.clone(),
+        );
         r.dtype = out;
         r.attrs.clear();
         r
@@ -130,8 +171,12 @@ impl DataArray {
         }
         let mut rhs_axes = Vec::new();
         for d in &other.dims {
-            let ax = dim_index(&self.dims, d, "arithmetic")
-                .map_err(|_| Error::value(format!("cannot align: '{d}' is not a dimension of the left operand ({})", self.dims.join(", "))))?;
+            let ax = dim_index(&self.dims, d, "arithmetic").map_err(|_| {
+                Error::value(format!(
+                    "cannot align: '{d}' is not a dimension of the left operand ({})",
+                    self.dims.join(", ")
+                ))
+            })?;
             if self.shape()[ax] != other.shape()[rhs_axes.len()] {
                 return Err(Error::value(format!(
                     "cannot align: dimension '{d}' has size {} and {}",
@@ -141,16 +186,25 @@ impl DataArray {
             }
             if let (Some(a), Some(b)) = (self.coord(d), other.coord(d)) {
                 if a.values != b.values {
-                    return Err(Error::value(format!("cannot align: coordinate '{d}' differs between the operands")));
+                    return Err(Error::value(format!(
+                        "cannot align: coordinate '{d}' differs between the operands"
+                    )));
                 }
             }
             rhs_axes.push(ax);
         }
         if rhs_axes.windows(2).any(|w| w[0] > w[1]) {
-            return Err(Error::value("cannot align: dimensions are in a different order (transpose first)"));
+            return Err(Error::value(
+                "cannot align: dimensions are in a different order (transpose first)",
+            ));
         }
         // Bring the right side onto our chunks along its dims.
-        let target = ChunkGrid { chunks: rhs_axes.iter().map(|&a| self.grid.chunks[a].clone()).collect() };
+        let target = ChunkGrid {
+            chunks: rhs_axes
+                .iter()
+                .map(|&a| self.grid.chunks[a].clone())
+                .collect(),
+        };
         let rhs = other.rechunk(target.clone());
         let deps: Vec<Vec<u32>> = (0..self.grid.ntasks())
             .map(|i| {
@@ -160,17 +214,34 @@ impl DataArray {
             })
             .collect();
         let out = result_dtype(self.dtype, Some(other.dtype), false, op);
-        let kernel = ElemKernel { op, scalar: None, reflected, out, rhs_axes };
+        let kernel = ElemKernel {
+            op,
+            scalar: None,
+            reflected,
+            out,
+            rhs_axes,
+        };
         let layer = Layer::new(
             op.name(),
             self.grid.ntasks() as u32,
             vec![
-                LayerInput { layer: self.graph.layer.clone(), pattern: DepPattern::Blockwise },
-                LayerInput { layer: rhs.graph.layer.clone(), pattern: DepPattern::Explicit(Arc::new(deps)) },
+                LayerInput {
+                    layer: self.graph.layer.clone(),
+                    pattern: DepPattern::Blockwise,
+                },
+                LayerInput {
+                    layer: rhs.graph.layer.clone(),
+                    pattern: DepPattern::Explicit(Arc::new(deps)),
+                },
             ],
             Arc::new(kernel),
         );
-        let mut r = self.with(Graph::derive(layer, &[&self.graph, &rhs.graph]), self.dims.clone(), self.grid.clone(), self.coords.clone());
+        let mut r = self.with(
+            Graph::derive(layer, &[&self.graph, &rhs.graph]),
+            self.dims.clone(),
+            self.grid.clone(),
+            self.coords.clone(),
+        );
         r.dtype = out;
         r.attrs.clear();
         if self.name != other.name {

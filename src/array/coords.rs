@@ -75,7 +75,11 @@ impl Coord {
         if self.is_empty() {
             return "is empty".into();
         }
-        format!("ranges from {} to {}", self.label(0), self.label(self.len() - 1))
+        format!(
+            "ranges from {} to {}",
+            self.label(0),
+            self.label(self.len() - 1)
+        )
     }
 
     /// A label as a value range `[lo, hi]` (inclusive) or `[lo, hi)` for partial dates.
@@ -110,11 +114,23 @@ impl Coord {
                 let after_a = match lo {
                     None => true,
                     Some((l, _, _)) if asc => x >= l,
-                    Some((_, h, incl)) => if incl { x <= h } else { x < h },
+                    Some((_, h, incl)) => {
+                        if incl {
+                            x <= h
+                        } else {
+                            x < h
+                        }
+                    }
                 };
                 let before_b = match hi {
                     None => true,
-                    Some((_, h, incl)) if asc => if incl { x <= h } else { x < h },
+                    Some((_, h, incl)) if asc => {
+                        if incl {
+                            x <= h
+                        } else {
+                            x < h
+                        }
+                    }
                     Some((l, _, _)) => x >= l,
                 };
                 after_a && before_b
@@ -154,8 +170,16 @@ impl Coord {
             .enumerate()
             .min_by(|a, b| (a.1 - lo).abs().total_cmp(&(b.1 - lo).abs()))
             .map(|(i, _)| i);
-        let (vmin, vmax) = v.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
-        let step = if v.len() > 1 { (vmax - vmin) / (v.len() - 1) as f64 } else { 0.0 };
+        let (vmin, vmax) = v
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+                (a.min(x), b.max(x))
+            });
+        let step = if v.len() > 1 {
+            (vmax - vmin) / (v.len() - 1) as f64
+        } else {
+            0.0
+        };
         match best {
             Some(i) if nearest && lo >= vmin - step && lo <= vmax + step => Ok(Pos::Index(i)),
             Some(i) if !nearest => Err(Error::value(format!(
@@ -179,7 +203,8 @@ fn fmt_label(l: &Label) -> String {
         Label::Num(x) => fmt_float(*x),
         Label::Str(s) => format!("'{s}'"),
         Label::Slice(a, b) => {
-            let f = |x: &Option<Box<Label>>| x.as_ref().map_or("None".to_string(), |l| fmt_label(l));
+            let f =
+                |x: &Option<Box<Label>>| x.as_ref().map_or("None".to_string(), |l| fmt_label(l));
             format!("slice({}, {})", f(a), f(b))
         }
     }

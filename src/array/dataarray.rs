@@ -94,8 +94,21 @@ impl DataArray {
     }
 
     /// The same array over another graph (and possibly other metadata).
-    pub(crate) fn with(&self, graph: Graph, dims: Vec<String>, grid: ChunkGrid, coords: Vec<Coord>) -> DataArray {
-        DataArray { dims, grid, coords, graph, source: None, ..self.clone() }
+    pub(crate) fn with(
+        &self,
+        graph: Graph,
+        dims: Vec<String>,
+        grid: ChunkGrid,
+        coords: Vec<Coord>,
+    ) -> DataArray {
+        DataArray {
+            dims,
+            grid,
+            coords,
+            graph,
+            source: None,
+            ..self.clone()
+        }
     }
 
     /// Select by position: ints drop the dimension, slices keep it.
@@ -144,15 +157,33 @@ impl DataArray {
                     let mut ps = Vec::new();
                     for (b, (&s, &c)) in starts.iter().zip(&self.grid.chunks[d]).enumerate() {
                         // First selected position at or after s.
-                        let first = if lo >= s { lo } else { lo + (s - lo).div_ceil(step) * step };
+                        let first = if lo >= s {
+                            lo
+                        } else {
+                            lo + (s - lo).div_ceil(step) * step
+                        };
                         let end = hi.min(s + c);
                         if first < end {
                             let len = (end - first).div_ceil(step);
-                            ps.push((b, AxisSel::Range { start: first - s, len, step }));
+                            ps.push((
+                                b,
+                                AxisSel::Range {
+                                    start: first - s,
+                                    len,
+                                    step,
+                                },
+                            ));
                         }
                     }
                     if ps.is_empty() {
-                        ps.push((0, AxisSel::Range { start: 0, len: 0, step: 1 }));
+                        ps.push((
+                            0,
+                            AxisSel::Range {
+                                start: 0,
+                                len: 0,
+                                step: 1,
+                            },
+                        ));
                     }
                     if let Some(c) = coord {
                         let len = if hi > lo { (hi - lo).div_ceil(step) } else { 0 };
@@ -167,9 +198,18 @@ impl DataArray {
         let mut plans = Vec::new();
         let mut deps = Vec::new();
         product(&counts, &mut Vec::new(), &mut |ix| {
-            let in_idx: Vec<usize> = ix.iter().enumerate().map(|(d, &k)| pieces[d][k].0).collect();
+            let in_idx: Vec<usize> = ix
+                .iter()
+                .enumerate()
+                .map(|(d, &k)| pieces[d][k].0)
+                .collect();
             deps.push(vec![self.grid.linear(&in_idx) as u32]);
-            plans.push(ix.iter().enumerate().map(|(d, &k)| pieces[d][k].1).collect::<Vec<_>>());
+            plans.push(
+                ix.iter()
+                    .enumerate()
+                    .map(|(d, &k)| pieces[d][k].1)
+                    .collect::<Vec<_>>(),
+            );
         });
         let mut chunks = Vec::new();
         let mut dims = Vec::new();
@@ -189,10 +229,20 @@ impl DataArray {
         let layer = Layer::new(
             "getitem",
             plans.len() as u32,
-            vec![LayerInput { layer: self.graph.layer.clone(), pattern: DepPattern::Explicit(Arc::new(deps)) }],
-            Arc::new(SelectKernel { plans: Arc::new(plans) }),
+            vec![LayerInput {
+                layer: self.graph.layer.clone(),
+                pattern: DepPattern::Explicit(Arc::new(deps)),
+            }],
+            Arc::new(SelectKernel {
+                plans: Arc::new(plans),
+            }),
         );
-        Ok(self.with(Graph::derive(layer, &[&self.graph]), dims, ChunkGrid { chunks }, coords))
+        Ok(self.with(
+            Graph::derive(layer, &[&self.graph]),
+            dims,
+            ChunkGrid { chunks },
+            coords,
+        ))
     }
 
     /// Select by label (see [`Coord::locate`]); dimensions without a coordinate select by position.
@@ -228,11 +278,19 @@ impl DataArray {
             return self.clone();
         }
         let deps = Arc::new(overlap_deps(&self.grid, &grid));
-        let kernel = AssembleKernel { input: self.grid.clone(), out: grid.clone(), deps: deps.clone(), dtype: self.dtype };
+        let kernel = AssembleKernel {
+            input: self.grid.clone(),
+            out: grid.clone(),
+            deps: deps.clone(),
+            dtype: self.dtype,
+        };
         let layer = Layer::new(
             "rechunk-merge",
             grid.ntasks() as u32,
-            vec![LayerInput { layer: self.graph.layer.clone(), pattern: DepPattern::Explicit(deps) }],
+            vec![LayerInput {
+                layer: self.graph.layer.clone(),
+                pattern: DepPattern::Explicit(deps),
+            }],
             Arc::new(kernel),
         );
         let g = Graph::derive(layer, &[&self.graph]);
@@ -259,7 +317,12 @@ pub fn auto_chunks(chunks: &mut [Vec<usize>], shape: &[usize], auto: &[usize], i
 }
 
 /// A label (or label slice) on one dimension as a positional indexer.
-pub fn label_to_indexer(coord: Option<&Coord>, dim: &str, l: &Label, nearest: bool) -> Result<Indexer> {
+pub fn label_to_indexer(
+    coord: Option<&Coord>,
+    dim: &str,
+    l: &Label,
+    nearest: bool,
+) -> Result<Indexer> {
     let Some(c) = coord else {
         // No coordinate: labels are positions (as xarray does for dims without index).
         return match l {
@@ -268,11 +331,15 @@ pub fn label_to_indexer(coord: Option<&Coord>, dim: &str, l: &Label, nearest: bo
                 let f = |x: &Option<Box<Label>>| match x.as_deref() {
                     Some(Label::Num(v)) => Ok(Some(*v as i64)),
                     None => Ok(None),
-                    _ => Err(Error::value(format!("sel: dimension '{dim}' has no coordinate"))),
+                    _ => Err(Error::value(format!(
+                        "sel: dimension '{dim}' has no coordinate"
+                    ))),
                 };
                 Ok(Indexer::Slice(f(a)?, f(b)?.map(|e| e + 1), 1))
             }
-            Label::Str(s) => Err(Error::value(format!("sel: dimension '{dim}' has no coordinate to find '{s}'"))),
+            Label::Str(s) => Err(Error::value(format!(
+                "sel: dimension '{dim}' has no coordinate to find '{s}'"
+            ))),
         };
     };
     Ok(match c.locate(l, nearest)? {

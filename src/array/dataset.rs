@@ -31,11 +31,23 @@ impl Dataset {
     }
     /// A data variable by name, or an error suggesting the closest variable.
     pub fn var(&self, name: &str) -> Result<&DataArray> {
-        self.data_vars.iter().find(|v| v.name.as_deref() == Some(name)).ok_or_else(|| {
-            let names: Vec<&str> = self.data_vars.iter().filter_map(|v| v.name.as_deref()).collect();
-            let hint = closest(name, names.iter().copied()).map(|c| format!("; did you mean '{c}'?")).unwrap_or_default();
-            Error::value(format!("no variable named '{name}'; data variables are: {}{hint}", names.join(", ")))
-        })
+        self.data_vars
+            .iter()
+            .find(|v| v.name.as_deref() == Some(name))
+            .ok_or_else(|| {
+                let names: Vec<&str> = self
+                    .data_vars
+                    .iter()
+                    .filter_map(|v| v.name.as_deref())
+                    .collect();
+                let hint = closest(name, names.iter().copied())
+                    .map(|c| format!("; did you mean '{c}'?"))
+                    .unwrap_or_default();
+                Error::value(format!(
+                    "no variable named '{name}'; data variables are: {}{hint}",
+                    names.join(", ")
+                ))
+            })
     }
 
     fn check_dims<'a>(&self, names: impl Iterator<Item = &'a String>, what: &str) -> Result<()> {
@@ -57,7 +69,12 @@ impl Dataset {
                 dims.push((d.clone(), n));
             }
         }
-        Dataset { dims, coords, data_vars, attrs: self.attrs.clone() }
+        Dataset {
+            dims,
+            coords,
+            data_vars,
+            attrs: self.attrs.clone(),
+        }
     }
 
     pub fn isel(&self, ix: &[(String, Indexer)]) -> Result<Dataset> {
@@ -66,7 +83,11 @@ impl Dataset {
             .data_vars
             .iter()
             .map(|v| {
-                let mine: Vec<_> = ix.iter().filter(|(d, _)| v.dims.contains(d)).cloned().collect();
+                let mine: Vec<_> = ix
+                    .iter()
+                    .filter(|(d, _)| v.dims.contains(d))
+                    .cloned()
+                    .collect();
                 v.isel(&mine)
             })
             .collect::<Result<Vec<_>>>()?;
@@ -102,7 +123,11 @@ impl Dataset {
             .data_vars
             .iter()
             .map(|v| {
-                let mine: Vec<_> = spec.iter().filter(|(d, _)| v.dims.contains(d)).cloned().collect();
+                let mine: Vec<_> = spec
+                    .iter()
+                    .filter(|(d, _)| v.dims.contains(d))
+                    .cloned()
+                    .collect();
                 Ok(v.rechunk(v.chunk_grid(&mine)?))
             })
             .collect::<Result<Vec<_>>>()?;
@@ -122,11 +147,20 @@ impl Dataset {
                     None => v.dims.clone(),
                     Some(ds) => ds.iter().filter(|d| v.dims.contains(d)).cloned().collect(),
                 };
-                if mine.is_empty() { Ok(v.clone()) } else { v.reduce(op, Some(&mine)) }
+                if mine.is_empty() {
+                    Ok(v.clone())
+                } else {
+                    v.reduce(op, Some(&mine))
+                }
             })
             .collect::<Result<Vec<_>>>()?;
         let gone: Vec<String> = dims.map_or_else(|| self.dim_names(), |d| d.to_vec());
-        let coords = self.coords.iter().filter(|c| !gone.contains(&c.name)).cloned().collect();
+        let coords = self
+            .coords
+            .iter()
+            .filter(|c| !gone.contains(&c.name))
+            .cloned()
+            .collect();
         let mut r = self.rebuild(vars, coords);
         r.attrs.clear();
         Ok(r)

@@ -26,15 +26,25 @@ pub fn run_sequential(graph: &Graph) -> Result<Vec<Arc<Value>>> {
             let mut bounds = vec![0u32];
             for inp in &layer.inputs {
                 let src = &results[&inp.layer.id];
-                inp.pattern.for_each(i, inp.layer.ntasks, |j| values.push(src[j as usize].clone()));
+                inp.pattern.for_each(i, inp.layer.ntasks, |j| {
+                    values.push(src[j as usize].clone())
+                });
                 bounds.push(values.len() as u32);
             }
-            let ctx = TaskContext { key: Key::new(layer.id, i), layer_name: &layer.name, worker: WorkerId(0), cancel: &cancel };
-            let v = layer.kernel.run(i, &Inputs::new(&values, &bounds), &ctx).map_err(|e| Error::Task {
-                layer: layer.name.to_string(),
-                index: i,
-                source: Box::new(e),
-            })?;
+            let ctx = TaskContext {
+                key: Key::new(layer.id, i),
+                layer_name: &layer.name,
+                worker: WorkerId(0),
+                cancel: &cancel,
+            };
+            let v = layer
+                .kernel
+                .run(i, &Inputs::new(&values, &bounds), &ctx)
+                .map_err(|e| Error::Task {
+                    layer: layer.name.to_string(),
+                    index: i,
+                    source: Box::new(e),
+                })?;
             out.push(Arc::new(v));
         }
         results.insert(layer.id, out);

@@ -73,11 +73,7 @@ pub struct ChunkGrid {
 impl ChunkGrid {
     /// Regular chunks of `size[d]` along each dimension (last chunk may be smaller).
     pub fn regular(shape: &[usize], size: &[usize]) -> ChunkGrid {
-        let chunks = shape
-            .iter()
-            .zip(size)
-            .map(|(&n, &c)| split(n, c))
-            .collect();
+        let chunks = shape.iter().zip(size).map(|(&n, &c)| split(n, c)).collect();
         ChunkGrid { chunks }
     }
     pub fn ndim(&self) -> usize {
@@ -127,7 +123,9 @@ impl ChunkGrid {
             .collect()
     }
     pub fn block_start(&self, idx: &[usize]) -> Vec<usize> {
-        (0..idx.len()).map(|d| self.chunks[d][..idx[d]].iter().sum()).collect()
+        (0..idx.len())
+            .map(|d| self.chunks[d][..idx[d]].iter().sum())
+            .collect()
     }
     pub fn block_shape(&self, idx: &[usize]) -> Vec<usize> {
         (0..idx.len()).map(|d| self.chunks[d][idx[d]]).collect()
@@ -152,8 +150,29 @@ pub fn split(n: usize, c: usize) -> Vec<usize> {
         return vec![0];
     }
     let mut v = vec![c; n / c];
-    if n % c != 0 {
+    if !n.is_multiple_of(c) {
         v.push(n % c);
     }
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn block_arithmetic() {
+        let g = ChunkGrid::regular(&[10, 4], &[4, 3]);
+        assert_eq!(g.chunks, vec![vec![4, 4, 2], vec![3, 1]]);
+        assert_eq!(g.ntasks(), 6);
+        assert_eq!(g.block_index(3), vec![1, 1]);
+        assert_eq!(g.linear(&[2, 0]), 4);
+        assert_eq!(g.block_start(&[2, 1]), vec![8, 3]);
+        assert_eq!(
+            g.overlapping(0, 3, 9),
+            vec![(0, 3, 4), (1, 0, 4), (2, 0, 1)]
+        );
+        assert_eq!(crate::array::repr::format_bytes(3_800_000_000), "3.54 GiB");
+        assert_eq!(crate::array::repr::format_bytes(900), "900 B");
+    }
 }

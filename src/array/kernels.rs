@@ -42,13 +42,20 @@ impl Kernel for ReadKernel {
         };
         let (lo, hi) = (start[ax], start[ax] + shape[ax]);
         let mut out: Option<NdArray> = None;
-        for f in self.files.iter().filter(|f| f.offset < hi && f.offset + f.len > lo) {
+        for f in self
+            .files
+            .iter()
+            .filter(|f| f.offset < hi && f.offset + f.len > lo)
+        {
             let (a, b) = (lo.max(f.offset), hi.min(f.offset + f.len));
             let mut s = start.clone();
             let mut c = shape.clone();
             s[ax] = a - f.offset;
             c[ax] = b - a;
-            let piece = cast(&read_decoded(&f.path, &self.var, &s, &c, &self.decode)?, self.dtype);
+            let piece = cast(
+                &read_decoded(&f.path, &self.var, &s, &c, &self.decode)?,
+                self.dtype,
+            );
             if c[ax] == shape[ax] {
                 return Ok(Value::Array(piece));
             }
@@ -103,7 +110,12 @@ impl Kernel for AssembleKernel {
         let ostart = self.out.block_start(&oidx);
         let oshape = self.out.block_shape(&oidx);
         let list = &self.deps[index as usize];
-        if list.len() == 1 && self.input.block_shape(&self.input.block_index(list[0] as usize)) == oshape {
+        if list.len() == 1
+            && self
+                .input
+                .block_shape(&self.input.block_index(list[0] as usize))
+                == oshape
+        {
             return Ok(Value::Array(input_array(inputs, 0, 0)?.clone()));
         }
         let mut dst = zeros(self.dtype, &oshape);
@@ -117,7 +129,11 @@ impl Kernel for AssembleKernel {
             for d in 0..oshape.len() {
                 let lo = ostart[d].max(istart[d]);
                 let hi = (ostart[d] + oshape[d]).min(istart[d] + ishape[d]);
-                sel.push(AxisSel::Range { start: lo - istart[d], len: hi.saturating_sub(lo), step: 1 });
+                sel.push(AxisSel::Range {
+                    start: lo - istart[d],
+                    len: hi.saturating_sub(lo),
+                    step: 1,
+                });
                 off.push(lo - ostart[d]);
             }
             let piece = select(input_array(inputs, 0, k)?, &sel);
@@ -145,7 +161,9 @@ pub fn overlap_deps(input: &ChunkGrid, out: &ChunkGrid) -> Vec<Vec<u32>> {
                 .map(|v| if v.is_empty() { vec![0] } else { v })
                 .collect();
             let mut out_list = Vec::new();
-            product(&per_dim, &mut Vec::new(), &mut |ix| out_list.push(input.linear(ix) as u32));
+            product(&per_dim, &mut Vec::new(), &mut |ix| {
+                out_list.push(input.linear(ix) as u32)
+            });
             out_list
         })
         .collect()

@@ -15,7 +15,7 @@ use super::repr::{chunks_text, format_bytes};
 use super::write::to_netcdf_graph;
 use crate::engine::{Graph, JobKind, Value};
 use crate::error::{Error, Result};
-use crate::io::netcdf::{fmt_attr, Attrs, AttributeValue};
+use crate::io::netcdf::{fmt_attr, AttributeValue, Attrs};
 use crate::lang::{Args, BinOp, Collection, Native, Obj, Output, SessionCtx, UnaryOp};
 
 pub(crate) fn attrs_obj(attrs: &Attrs) -> Obj {
@@ -25,7 +25,14 @@ pub(crate) fn attrs_obj(attrs: &Attrs) -> Obj {
             let val = match a {
                 AttributeValue::Str(s) => Obj::str(s.as_str()),
                 other => match crate::io::netcdf::attr_f64(other) {
-                    Some(x) if matches!(other, AttributeValue::Float(_) | AttributeValue::Double(_)) => Obj::Float(x),
+                    Some(x)
+                        if matches!(
+                            other,
+                            AttributeValue::Float(_) | AttributeValue::Double(_)
+                        ) =>
+                    {
+                        Obj::Float(x)
+                    }
                     Some(_) if fmt_attr(other).starts_with('[') => Obj::str(fmt_attr(other)),
                     Some(x) => Obj::Int(x as i64),
                     None => Obj::str(fmt_attr(other)),
@@ -43,7 +50,10 @@ fn tuple_usize(v: &[usize]) -> Obj {
 
 /// Run a graph on the session's engine and wait for its outputs.
 pub fn run(cx: &mut dyn SessionCtx, graph: &Graph, label: &str) -> Result<Vec<Arc<Value>>> {
-    cx.engine().compute(graph, label).wait().map_err(|e| Error::value(e.chain().join(": ")))
+    cx.engine()
+        .compute(graph, label)
+        .wait()
+        .map_err(|e| Error::value(e.chain().join(": ")))
 }
 
 fn reduction_args(op: Reduction, args: &Args) -> Result<Option<Vec<String>>> {
@@ -51,11 +61,28 @@ fn reduction_args(op: Reduction, args: &Args) -> Result<Option<Vec<String>>> {
     dims_arg(args.get(0, "dim"))
 }
 
-fn write_args(args: &Args, what: &str) -> Result<(PathBuf, Vec<(String, super::write::VarEncoding)>, bool)> {
-    args.check(what, 1, &["path", "encoding", "compute", "mode", "format", "engine"])?;
-    let path = args.get(0, "path").and_then(|p| p.as_str()).ok_or_else(|| Error::value("to_netcdf() needs a path"))?;
+/// Destination, per-variable encodings, and whether to compute now.
+type WriteArgs = (PathBuf, Vec<(String, super::write::VarEncoding)>, bool);
+
+fn write_args(
+    args: &Args,
+    what: &str,
+) -> Result<WriteArgs> {
+    args.check(
+        what,
+        1,
+        &["path", "encoding", "compute", "mode", "format", "engine"],
+    )?;
+    let path = args
+        .get(0, "path")
+        .and_then(|p| p.as_str())
+        .ok_or_else(|| Error::value("to_netcdf() needs a path"))?;
     let compute = !matches!(args.get(usize::MAX, "compute"), Some(Obj::Bool(false)));
-    Ok((PathBuf::from(path), encoding_arg(args.get(usize::MAX, "encoding"))?, compute))
+    Ok((
+        PathBuf::from(path),
+        encoding_arg(args.get(usize::MAX, "encoding"))?,
+        compute,
+    ))
 }
 
 fn finish_write(ds: &Dataset, args: &Args, cx: &mut dyn SessionCtx) -> Result<Obj> {
@@ -63,7 +90,11 @@ fn finish_write(ds: &Dataset, args: &Args, cx: &mut dyn SessionCtx) -> Result<Ob
     let graph = to_netcdf_graph(ds, path.clone(), enc)?;
     let delayed = Delayed { graph, path };
     if compute {
-        run(cx, &delayed.graph, &format!("to_netcdf {}", delayed.path.display()))?;
+        run(
+            cx,
+            &delayed.graph,
+            &format!("to_netcdf {}", delayed.path.display()),
+        )?;
         Ok(Obj::None)
     } else {
         Ok(Obj::native(delayed))
@@ -78,7 +109,12 @@ impl DataArrayObj {
     fn as_dataset(&self) -> Dataset {
         let a = &self.0;
         let dims = a.dims.iter().cloned().zip(a.shape()).collect();
-        Dataset { dims, coords: a.coords.clone(), data_vars: vec![a.clone()], attrs: Vec::new() }
+        Dataset {
+            dims,
+            coords: a.coords.clone(),
+            data_vars: vec![a.clone()],
+            attrs: Vec::new(),
+        }
     }
 }
 
@@ -96,26 +132,61 @@ impl Native for DataArrayObj {
         let a = &self.0;
         Ok(Some(match name {
             "name" => a.name.as_ref().map_or(Obj::None, |n| Obj::str(n.as_str())),
-            "dims" => Obj::Tuple(Arc::new(a.dims.iter().map(|d| Obj::str(d.as_str())).collect())),
+            "dims" => Obj::Tuple(Arc::new(
+                a.dims.iter().map(|d| Obj::str(d.as_str())).collect(),
+            )),
             "shape" => tuple_usize(&a.shape()),
             "size" => Obj::Int(a.size() as i64),
             "ndim" => Obj::Int(a.dims.len() as i64),
             "dtype" => Obj::str(a.dtype.name()),
             "nbytes" => Obj::Int(a.nbytes() as i64),
             "chunks" => Obj::str(chunks_text(&a.grid.chunks)),
-            "sizes" => Obj::Dict(Arc::new(a.dims.iter().zip(a.shape()).map(|(d, n)| (Obj::str(d.as_str()), Obj::Int(n as i64))).collect())),
+            "sizes" => Obj::Dict(Arc::new(
+                a.dims
+                    .iter()
+                    .zip(a.shape())
+                    .map(|(d, n)| (Obj::str(d.as_str()), Obj::Int(n as i64)))
+                    .collect(),
+            )),
             "attrs" => attrs_obj(&a.attrs),
-            "coords" => Obj::List(Arc::new(a.coords.iter().map(|c| Obj::str(c.name.as_str())).collect())),
+            "coords" => Obj::List(Arc::new(
+                a.coords.iter().map(|c| Obj::str(c.name.as_str())).collect(),
+            )),
             "npartitions" => Obj::Int(a.grid.ntasks() as i64),
             "values" | "data" => return self.call_method("compute", Args::default(), cx).map(Some),
             _ => return Ok(None),
         }))
     }
     fn attr_names(&self) -> Vec<String> {
-        ["name", "dims", "shape", "size", "ndim", "dtype", "nbytes", "chunks", "sizes", "attrs", "coords", "values",
-         "isel", "sel", "mean", "sum", "min", "max", "std", "count", "chunk", "compute", "load", "persist", "to_netcdf"]
-            .map(String::from)
-            .to_vec()
+        [
+            "name",
+            "dims",
+            "shape",
+            "size",
+            "ndim",
+            "dtype",
+            "nbytes",
+            "chunks",
+            "sizes",
+            "attrs",
+            "coords",
+            "values",
+            "isel",
+            "sel",
+            "mean",
+            "sum",
+            "min",
+            "max",
+            "std",
+            "count",
+            "chunk",
+            "compute",
+            "load",
+            "persist",
+            "to_netcdf",
+        ]
+        .map(String::from)
+        .to_vec()
     }
     fn call_method(&self, name: &str, args: Args, cx: &mut dyn SessionCtx) -> Result<Obj> {
         let a = &self.0;
@@ -130,8 +201,24 @@ impl Native for DataArrayObj {
                 Ok(Obj::native(DataArrayObj(a.sel(&ls, nearest)?)))
             }
             "chunk" => {
-                let spec = chunks_arg(args.get(0, "chunks").or_else(|| (!args.keywords.is_empty()).then_some(&Obj::None)), &a.dims)?;
-                let spec = if spec.is_empty() { chunks_arg(Some(&Obj::Dict(Arc::new(args.keywords.iter().map(|(k, v)| (Obj::str(k.as_str()), v.clone())).collect()))), &a.dims)? } else { spec };
+                let spec = chunks_arg(
+                    args.get(0, "chunks")
+                        .or_else(|| (!args.keywords.is_empty()).then_some(&Obj::None)),
+                    &a.dims,
+                )?;
+                let spec = if spec.is_empty() {
+                    chunks_arg(
+                        Some(&Obj::Dict(Arc::new(
+                            args.keywords
+                                .iter()
+                                .map(|(k, v)| (Obj::str(k.as_str()), v.clone()))
+                                .collect(),
+                        ))),
+                        &a.dims,
+                    )?
+                } else {
+                    spec
+                };
                 Ok(Obj::native(DataArrayObj(a.rechunk(a.chunk_grid(&spec)?))))
             }
             "compute" | "load" => {
@@ -139,33 +226,68 @@ impl Native for DataArrayObj {
                 a.finalize_obj(&parts)
             }
             "persist" => {
-                let (g, _job) = cx.engine().persist(&a.graph, &format!("persist {}", a.label()));
+                let (g, _job) = cx
+                    .engine()
+                    .persist(&a.graph, &format!("persist {}", a.label()));
                 Ok(self.with_graph(g))
             }
             "to_netcdf" => finish_write(&self.as_dataset(), &args, cx),
-            _ => Err(Error::value(format!("'DataArray' object has no attribute '{name}'"))),
+            _ => Err(Error::value(format!(
+                "'DataArray' object has no attribute '{name}'"
+            ))),
         }
     }
-    fn binary_op(&self, op: BinOp, other: &Obj, reflected: bool, _cx: &mut dyn SessionCtx) -> Result<Obj> {
-        let ar = Arith::from_binop(op).ok_or_else(|| Error::value(format!("unsupported operand for DataArray: {}", op.symbol())))?;
+    fn binary_op(
+        &self,
+        op: BinOp,
+        other: &Obj,
+        reflected: bool,
+        _cx: &mut dyn SessionCtx,
+    ) -> Result<Obj> {
+        let ar = Arith::from_binop(op).ok_or_else(|| {
+            Error::value(format!(
+                "unsupported operand for DataArray: {}",
+                op.symbol()
+            ))
+        })?;
         let r = match other {
-            Obj::Int(_) | Obj::Bool(_) => self.0.arith_scalar(ar, other.as_f64().unwrap_or(0.0), false, reflected),
+            Obj::Int(_) | Obj::Bool(_) => {
+                self.0
+                    .arith_scalar(ar, other.as_f64().unwrap_or(0.0), false, reflected)
+            }
             Obj::Float(x) => self.0.arith_scalar(ar, *x, true, reflected),
             o => match o.downcast::<DataArrayObj>() {
                 Some(b) => self.0.arith_array(ar, &b.0, reflected)?,
-                None => return Err(Error::value(format!("unsupported operand type(s) for {}: 'DataArray' and '{}'", op.symbol(), o.type_name()))),
+                None => {
+                    return Err(Error::value(format!(
+                        "unsupported operand type(s) for {}: 'DataArray' and '{}'",
+                        op.symbol(),
+                        o.type_name()
+                    )))
+                }
             },
         };
         Ok(Obj::native(DataArrayObj(r)))
     }
     fn unary_op(&self, op: UnaryOp, _cx: &mut dyn SessionCtx) -> Result<Obj> {
         match op {
-            UnaryOp::Neg => Ok(Obj::native(DataArrayObj(self.0.arith_scalar(Arith::Mul, -1.0, false, false)))),
-            _ => Err(Error::value("bad operand type for unary operator: 'DataArray'")),
+            UnaryOp::Neg => Ok(Obj::native(DataArrayObj(self.0.arith_scalar(
+                Arith::Mul,
+                -1.0,
+                false,
+                false,
+            )))),
+            _ => Err(Error::value(
+                "bad operand type for unary operator: 'DataArray'",
+            )),
         }
     }
     fn len(&self, _cx: &mut dyn SessionCtx) -> Result<usize> {
-        self.0.shape().first().copied().ok_or_else(|| Error::value("len() of unsized object"))
+        self.0
+            .shape()
+            .first()
+            .copied()
+            .ok_or_else(|| Error::value("len() of unsized object"))
     }
     fn collection(&self) -> Option<&dyn Collection> {
         Some(self)
@@ -207,21 +329,40 @@ impl Native for DatasetObj {
         let d = &self.0;
         let names = |v: Vec<&str>| Obj::List(Arc::new(v.into_iter().map(Obj::str).collect()));
         Ok(Some(match name {
-            "dims" | "sizes" => Obj::Dict(Arc::new(d.dims.iter().map(|(k, n)| (Obj::str(k.as_str()), Obj::Int(*n as i64))).collect())),
+            "dims" | "sizes" => Obj::Dict(Arc::new(
+                d.dims
+                    .iter()
+                    .map(|(k, n)| (Obj::str(k.as_str()), Obj::Int(*n as i64)))
+                    .collect(),
+            )),
             "nbytes" => Obj::Int(d.nbytes() as i64),
             "attrs" => attrs_obj(&d.attrs),
             "coords" => names(d.coords.iter().map(|c| c.name.as_str()).collect()),
-            "data_vars" => names(d.data_vars.iter().filter_map(|v| v.name.as_deref()).collect()),
+            "data_vars" => names(
+                d.data_vars
+                    .iter()
+                    .filter_map(|v| v.name.as_deref())
+                    .collect(),
+            ),
             "chunks" => Obj::Dict(Arc::new(
                 d.dims
                     .iter()
                     .filter_map(|(k, _)| {
-                        let v = d.data_vars.iter().find_map(|v| v.dims.iter().position(|x| x == k).map(|i| v.grid.chunks[i].clone()))?;
+                        let v = d.data_vars.iter().find_map(|v| {
+                            v.dims
+                                .iter()
+                                .position(|x| x == k)
+                                .map(|i| v.grid.chunks[i].clone())
+                        })?;
                         Some((Obj::str(k.as_str()), tuple_usize(&v)))
                     })
                     .collect(),
             )),
-            other => match d.data_vars.iter().find(|v| v.name.as_deref() == Some(other)) {
+            other => match d
+                .data_vars
+                .iter()
+                .find(|v| v.name.as_deref() == Some(other))
+            {
                 Some(v) => Obj::native(DataArrayObj(v.clone())),
                 None => match d.coord(other) {
                     Some(c) => Obj::native(DataArrayObj(super::repr_lazy::coord_array(c))),
@@ -231,14 +372,35 @@ impl Native for DatasetObj {
         }))
     }
     fn attr_names(&self) -> Vec<String> {
-        let mut v: Vec<String> = ["dims", "sizes", "nbytes", "attrs", "coords", "data_vars", "chunks", "isel", "sel", "chunk",
-            "mean", "sum", "min", "max", "std", "count", "to_netcdf"].map(String::from).to_vec();
+        let mut v: Vec<String> = [
+            "dims",
+            "sizes",
+            "nbytes",
+            "attrs",
+            "coords",
+            "data_vars",
+            "chunks",
+            "isel",
+            "sel",
+            "chunk",
+            "mean",
+            "sum",
+            "min",
+            "max",
+            "std",
+            "count",
+            "to_netcdf",
+        ]
+        .map(String::from)
+        .to_vec();
         v.extend(self.0.data_vars.iter().filter_map(|x| x.name.clone()));
         v.extend(self.0.coords.iter().map(|c| c.name.clone()));
         v
     }
     fn get_item(&self, key: &Obj, _cx: &mut dyn SessionCtx) -> Result<Obj> {
-        let k = key.as_str().ok_or_else(|| Error::value("Dataset keys are variable names"))?;
+        let k = key
+            .as_str()
+            .ok_or_else(|| Error::value("Dataset keys are variable names"))?;
         if let Some(c) = self.0.coord(k) {
             return Ok(Obj::native(DataArrayObj(super::repr_lazy::coord_array(c))));
         }
@@ -257,11 +419,22 @@ impl Native for DatasetObj {
                 Ok(Obj::native(DatasetObj(d.sel(&ls, nearest)?)))
             }
             "chunk" => {
-                let o = args.get(0, "chunks").cloned().unwrap_or_else(|| Obj::Dict(Arc::new(args.keywords.iter().map(|(k, v)| (Obj::str(k.as_str()), v.clone())).collect())));
-                Ok(Obj::native(DatasetObj(d.chunk(&chunks_arg(Some(&o), &d.dim_names())?)?)))
+                let o = args.get(0, "chunks").cloned().unwrap_or_else(|| {
+                    Obj::Dict(Arc::new(
+                        args.keywords
+                            .iter()
+                            .map(|(k, v)| (Obj::str(k.as_str()), v.clone()))
+                            .collect(),
+                    ))
+                });
+                Ok(Obj::native(DatasetObj(
+                    d.chunk(&chunks_arg(Some(&o), &d.dim_names())?)?,
+                )))
             }
             "to_netcdf" => finish_write(d, &args, cx),
-            _ => Err(Error::value(format!("'Dataset' object has no attribute '{name}'"))),
+            _ => Err(Error::value(format!(
+                "'Dataset' object has no attribute '{name}'"
+            ))),
         }
     }
     fn len(&self, _cx: &mut dyn SessionCtx) -> Result<usize> {
@@ -284,16 +457,27 @@ impl Native for Delayed {
         self
     }
     fn repr(&self, _cx: &mut dyn SessionCtx) -> Result<Output> {
-        Ok(Output::Text(format!("Delayed('{}') -> {} ({} tasks)", self.graph.layer.name, self.path.display(), self.graph.layer.total_tasks())))
+        Ok(Output::Text(format!(
+            "Delayed('{}') -> {} ({} tasks)",
+            self.graph.layer.name,
+            self.path.display(),
+            self.graph.layer.total_tasks()
+        )))
     }
     fn call_method(&self, name: &str, _args: Args, cx: &mut dyn SessionCtx) -> Result<Obj> {
         match name {
             "compute" => {
-                let h = cx.engine().submit(std::slice::from_ref(&self.graph), JobKind::Export, &format!("to_netcdf {}", self.path.display()));
+                let h = cx.engine().submit(
+                    std::slice::from_ref(&self.graph),
+                    JobKind::Export,
+                    &format!("to_netcdf {}", self.path.display()),
+                );
                 h.wait().map_err(|e| Error::value(e.chain().join(": ")))?;
                 Ok(Obj::None)
             }
-            _ => Err(Error::value(format!("'Delayed' object has no attribute '{name}'"))),
+            _ => Err(Error::value(format!(
+                "'Delayed' object has no attribute '{name}'"
+            ))),
         }
     }
     fn collection(&self) -> Option<&dyn Collection> {
@@ -309,7 +493,10 @@ impl Collection for Delayed {
         Ok(Obj::None)
     }
     fn with_graph(&self, graph: Graph) -> Obj {
-        Obj::native(Delayed { graph, path: self.path.clone() })
+        Obj::native(Delayed {
+            graph,
+            path: self.path.clone(),
+        })
     }
 }
 
@@ -317,10 +504,22 @@ fn open_opts(args: &Args, dims_hint: &[String]) -> Result<OpenOptions> {
     let combine = match args.get(usize::MAX, "combine").and_then(|c| c.as_str()) {
         None | Some("by_coords") => Combine::ByCoords,
         Some("nested") => Combine::Nested,
-        Some(o) => return Err(Error::value(format!("combine must be \"by_coords\" or \"nested\", not '{o}'"))),
+        Some(o) => {
+            return Err(Error::value(format!(
+                "combine must be \"by_coords\" or \"nested\", not '{o}'"
+            )))
+        }
     };
-    let concat_dim = args.get(usize::MAX, "concat_dim").and_then(|c| c.as_str()).unwrap_or("time").to_string();
-    Ok(OpenOptions { chunks: chunks_arg(args.get(1, "chunks"), dims_hint)?, concat_dim, combine })
+    let concat_dim = args
+        .get(usize::MAX, "concat_dim")
+        .and_then(|c| c.as_str())
+        .unwrap_or("time")
+        .to_string();
+    Ok(OpenOptions {
+        chunks: chunks_arg(args.get(1, "chunks"), dims_hint)?,
+        concat_dim,
+        combine,
+    })
 }
 
 fn paths_arg(o: Option<&Obj>) -> Result<Vec<PathBuf>> {
@@ -329,23 +528,54 @@ fn paths_arg(o: Option<&Obj>) -> Result<Vec<PathBuf>> {
         Some(Obj::List(v)) | Some(Obj::Tuple(v)) => {
             let mut out = Vec::new();
             for p in v.iter() {
-                out.extend(expand(p.as_str().ok_or_else(|| Error::value("paths must be strings"))?)?);
+                out.extend(expand(
+                    p.as_str()
+                        .ok_or_else(|| Error::value("paths must be strings"))?,
+                )?);
             }
             Ok(out)
         }
-        _ => Err(Error::value("expected a path, a glob pattern or a list of paths")),
+        _ => Err(Error::value(
+            "expected a path, a glob pattern or a list of paths",
+        )),
     }
 }
 
 fn open_with(args: Args, func: &str) -> Result<Obj> {
-    args.check(func, 2, &["paths", "filename_or_obj", "chunks", "concat_dim", "combine", "parallel", "engine", "decode_times", "data_vars", "coords", "compat"])?;
-    let paths = paths_arg(args.get(0, "paths").or_else(|| args.get(0, "filename_or_obj")))?;
+    args.check(
+        func,
+        2,
+        &[
+            "paths",
+            "filename_or_obj",
+            "chunks",
+            "concat_dim",
+            "combine",
+            "parallel",
+            "engine",
+            "decode_times",
+            "data_vars",
+            "coords",
+            "compat",
+        ],
+    )?;
+    let paths = paths_arg(
+        args.get(0, "paths")
+            .or_else(|| args.get(0, "filename_or_obj")),
+    )?;
     if func == "open_dataset" && paths.len() != 1 {
-        return Err(Error::value(format!("open_dataset: {} files match; use open_mfdataset", paths.len())));
+        return Err(Error::value(format!(
+            "open_dataset: {} files match; use open_mfdataset",
+            paths.len()
+        )));
     }
     // "auto"/int chunks for every dim need the dim names: read them from the first file.
     let dims: Vec<String> = match args.get(1, "chunks") {
-        Some(Obj::Str(_)) | Some(Obj::Int(_)) => crate::io::netcdf::read_meta(&paths[0])?.dims.into_iter().map(|d| d.name).collect(),
+        Some(Obj::Str(_)) | Some(Obj::Int(_)) => crate::io::netcdf::read_meta(&paths[0])?
+            .dims
+            .into_iter()
+            .map(|d| d.name)
+            .collect(),
         _ => Vec::new(),
     };
     let opts = open_opts(&args, &dims)?;
@@ -360,10 +590,17 @@ fn b_open_dataset(args: Args, _cx: &mut dyn SessionCtx) -> Result<Obj> {
 }
 fn b_format_bytes(args: Args, _cx: &mut dyn SessionCtx) -> Result<Obj> {
     args.check("format_bytes", 1, &["n"])?;
-    let n = args.get(0, "n").and_then(Obj::as_f64).ok_or_else(|| Error::value("format_bytes() needs a number"))?;
+    let n = args
+        .get(0, "n")
+        .and_then(Obj::as_f64)
+        .ok_or_else(|| Error::value("format_bytes() needs a number"))?;
     Ok(Obj::str(format_bytes(n.max(0.0) as u64)))
 }
 
 pub fn builtins() -> Vec<(&'static str, crate::lang::BuiltinFn)> {
-    vec![("open_dataset", b_open_dataset), ("open_mfdataset", b_open_mfdataset), ("format_bytes", b_format_bytes)]
+    vec![
+        ("open_dataset", b_open_dataset),
+        ("open_mfdataset", b_open_mfdataset),
+        ("format_bytes", b_format_bytes),
+    ]
 }

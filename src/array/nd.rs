@@ -26,7 +26,11 @@ pub(crate) use map_nd;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AxisSel {
     /// `start..start+len*step` by `step`, keeping the axis.
-    Range { start: usize, len: usize, step: usize },
+    Range {
+        start: usize,
+        len: usize,
+        step: usize,
+    },
     /// One position; the axis is dropped.
     Index(usize),
 }

@@ -10,7 +10,9 @@ use ndarray::{ArrayD, IxDyn};
 use super::dataarray::{dim_index, DataArray};
 use super::grid::{ChunkGrid, DType};
 use super::kernels::{input_array, product};
-use crate::engine::{DepPattern, Graph, Inputs, Kernel, Layer, LayerInput, NdArray, Payload, TaskContext, Value};
+use crate::engine::{
+    DepPattern, Graph, Inputs, Kernel, Layer, LayerInput, NdArray, Payload, TaskContext, Value,
+};
 use crate::error::{Error, Result};
 
 /// Partials combined per combine task.
@@ -83,9 +85,16 @@ fn chunk_partial(op: Reduction, a: &NdArray, axes: &[usize]) -> Partial {
     let perm: Vec<usize> = kept.iter().chain(axes.iter()).copied().collect();
     let kn: usize = kept.iter().map(|&d| af.shape()[d]).product();
     let rn: usize = axes.iter().map(|&d| af.shape()[d]).product();
-    let p = af.permuted_axes(IxDyn(&perm)).as_standard_layout().into_owned();
+    let p = af
+        .permuted_axes(IxDyn(&perm))
+        .as_standard_layout()
+        .into_owned();
     let flat = p.as_slice().expect("standard layout");
-    let mut out = Partial { n: vec![0.0; kn], a: vec![0.0; kn], b: vec![0.0; kn] };
+    let mut out = Partial {
+        n: vec![0.0; kn],
+        a: vec![0.0; kn],
+        b: vec![0.0; kn],
+    };
     for r in 0..kn {
         let row = &flat[r * rn..(r + 1) * rn];
         let (mut n, mut s, mut lo, mut hi) = (0.0, 0.0, f64::INFINITY, f64::NEG_INFINITY);
@@ -104,7 +113,11 @@ fn chunk_partial(op: Reduction, a: &NdArray, axes: &[usize]) -> Partial {
         };
         if op == Reduction::Std && n > 0.0 {
             let m = s / n;
-            out.b[r] = row.iter().filter(|x| !x.is_nan()).map(|x| (x - m) * (x - m)).sum();
+            out.b[r] = row
+                .iter()
+                .filter(|x| !x.is_nan())
+                .map(|x| (x - m) * (x - m))
+                .sum();
         }
     }
     out
@@ -159,7 +172,9 @@ struct ChunkKernel {
 impl Kernel for ChunkKernel {
     fn run(&self, _i: u32, inputs: &Inputs<'_>, _c: &TaskContext<'_>) -> Result<Value> {
         let a = input_array(inputs, 0, 0)?;
-        Ok(Value::Opaque(Arc::new(chunk_partial(self.op, a, &self.axes))))
+        Ok(Value::Opaque(Arc::new(chunk_partial(
+            self.op, a, &self.axes,
+        ))))
     }
 }
 
@@ -173,7 +188,10 @@ impl Kernel for CombineKernel {
         let parts: Vec<&Partial> = inputs
             .all()
             .iter()
-            .map(|v| v.as_opaque::<Partial>().ok_or_else(|| Error::value("reduction received a non-partial input")))
+            .map(|v| {
+                v.as_opaque::<Partial>()
+                    .ok_or_else(|| Error::value("reduction received a non-partial input"))
+            })
             .collect::<Result<_>>()?;
         let acc = combine(self.op, &parts);
         Ok(match &self.finish {
@@ -191,16 +209,27 @@ impl DataArray {
     pub fn reduce(&self, op: Reduction, dims: Option<&[String]>) -> Result<DataArray> {
         let axes: Vec<usize> = match dims {
             None => (0..self.dims.len()).collect(),
-            Some(ds) => ds.iter().map(|d| dim_index(&self.dims, d, op.name())).collect::<Result<_>>()?,
+            Some(ds) => ds
+                .iter()
+                .map(|d| dim_index(&self.dims, d, op.name()))
+                .collect::<Result<_>>()?,
         };
         let kept: Vec<usize> = (0..self.dims.len()).filter(|d| !axes.contains(d)).collect();
-        let out_grid = ChunkGrid { chunks: kept.iter().map(|&d| self.grid.chunks[d].clone()).collect() };
+        let out_grid = ChunkGrid {
+            chunks: kept.iter().map(|&d| self.grid.chunks[d].clone()).collect(),
+        };
         let out_dt = op.out_dtype(self.dtype);
         let chunk = Layer::new(
             &format!("{}-chunk", op.name()),
             self.grid.ntasks() as u32,
-            vec![LayerInput { layer: self.graph.layer.clone(), pattern: DepPattern::Blockwise }],
-            Arc::new(ChunkKernel { op, axes: axes.clone() }),
+            vec![LayerInput {
+                layer: self.graph.layer.clone(),
+                pattern: DepPattern::Blockwise,
+            }],
+            Arc::new(ChunkKernel {
+                op,
+                axes: axes.clone(),
+            }),
         );
         // Input blocks feeding each output block, in C order.
         let nb = self.grid.nblocks();
@@ -214,7 +243,9 @@ impl DataArray {
                     })
                     .collect();
                 let mut l = Vec::new();
-                product(&ranges, &mut Vec::new(), &mut |ix| l.push(self.grid.linear(ix) as u32));
+                product(&ranges, &mut Vec::new(), &mut |ix| {
+                    l.push(self.grid.linear(ix) as u32)
+                });
                 l
             })
             .collect();
@@ -233,7 +264,10 @@ impl DataArray {
             below = Layer::new(
                 &format!("{}-combine", op.name()),
                 deps.len() as u32,
-                vec![LayerInput { layer: below, pattern: DepPattern::Explicit(Arc::new(deps)) }],
+                vec![LayerInput {
+                    layer: below,
+                    pattern: DepPattern::Explicit(Arc::new(deps)),
+                }],
                 Arc::new(CombineKernel { op, finish: None }),
             );
             lists = next;
@@ -241,11 +275,22 @@ impl DataArray {
         let agg = Layer::new(
             &format!("{}-agg", op.name()),
             lists.len() as u32,
-            vec![LayerInput { layer: below, pattern: DepPattern::Explicit(Arc::new(lists)) }],
-            Arc::new(CombineKernel { op, finish: Some((out_grid.clone(), out_dt)) }),
+            vec![LayerInput {
+                layer: below,
+                pattern: DepPattern::Explicit(Arc::new(lists)),
+            }],
+            Arc::new(CombineKernel {
+                op,
+                finish: Some((out_grid.clone(), out_dt)),
+            }),
         );
         let dims: Vec<String> = kept.iter().map(|&d| self.dims[d].clone()).collect();
-        let coords = self.coords.iter().filter(|c| dims.contains(&c.name)).cloned().collect();
+        let coords = self
+            .coords
+            .iter()
+            .filter(|c| dims.contains(&c.name))
+            .cloned()
+            .collect();
         let mut r = self.with(Graph::derive(agg, &[&self.graph]), dims, out_grid, coords);
         r.dtype = out_dt;
         r.attrs.clear();

@@ -9,7 +9,13 @@ use crate::io::netcdf::{fmt_attr, Attrs};
 
 /// Dask's `format_bytes`: binary units with two decimals (`'3.54 GiB'`), plain bytes below 0.9 kiB.
 pub fn format_bytes(n: u64) -> String {
-    for (prefix, k) in [("Pi", 1u64 << 50), ("Ti", 1 << 40), ("Gi", 1 << 30), ("Mi", 1 << 20), ("ki", 1 << 10)] {
+    for (prefix, k) in [
+        ("Pi", 1u64 << 50),
+        ("Ti", 1 << 40),
+        ("Gi", 1 << 30),
+        ("Mi", 1 << 20),
+        ("ki", 1 << 10),
+    ] {
         if n as f64 >= k as f64 * 0.9 {
             return format!("{:.2} {prefix}B", n as f64 / k as f64);
         }
@@ -55,18 +61,33 @@ pub fn fmt_values(a: &NdArray, dt: DType) -> String {
         let n = shape[0];
         let stride: usize = shape[1..].iter().product();
         let idx: Vec<Option<usize>> = if sum && n > 6 {
-            (0..3).map(Some).chain([None]).chain((n - 3..n).map(Some)).collect()
+            (0..3)
+                .map(Some)
+                .chain([None])
+                .chain((n - 3..n).map(Some))
+                .collect()
         } else {
             (0..n).map(Some).collect()
         };
         out.push('[');
-        let sep = if shape.len() > 1 { format!(",\n{}", " ".repeat(depth + 7)) } else { ", ".into() };
+        let sep = if shape.len() > 1 {
+            format!(",\n{}", " ".repeat(depth + 7))
+        } else {
+            ", ".into()
+        };
         for (k, i) in idx.iter().enumerate() {
             if k > 0 {
                 out.push_str(&sep);
             }
             match i {
-                Some(i) => rec(&flat[i * stride..(i + 1) * stride], &shape[1..], depth + 1, dt, sum, out),
+                Some(i) => rec(
+                    &flat[i * stride..(i + 1) * stride],
+                    &shape[1..],
+                    depth + 1,
+                    dt,
+                    sum,
+                    out,
+                ),
                 None => out.push_str("..."),
             }
         }
@@ -96,13 +117,20 @@ fn preview(labels: &[String], width: usize) -> String {
         }
         k += 1;
     }
-    format!("{} ... {}", labels[..k].join(" "), labels[labels.len() - k..].join(" "))
+    format!(
+        "{} ... {}",
+        labels[..k].join(" "),
+        labels[labels.len() - k..].join(" ")
+    )
 }
 
 /// xarray's `Coordinates:` block for index coordinates in `dims` order.
 pub fn coords_block(coords: &[Coord], dims: &[String], header: &str) -> String {
     let mut s = String::new();
-    let cs: Vec<&Coord> = dims.iter().filter_map(|d| coords.iter().find(|c| &c.name == d)).collect();
+    let cs: Vec<&Coord> = dims
+        .iter()
+        .filter_map(|d| coords.iter().find(|c| &c.name == d))
+        .collect();
     if cs.is_empty() {
         return s;
     }
@@ -111,7 +139,11 @@ pub fn coords_block(coords: &[Coord], dims: &[String], header: &str) -> String {
     let w = cs.iter().map(|c| c.name.len()).max().unwrap_or(0).max(7);
     for c in cs {
         let n = c.len();
-        let idx: Vec<usize> = if n > 8 { (0..4).chain(n - 4..n).collect() } else { (0..n).collect() };
+        let idx: Vec<usize> = if n > 8 {
+            (0..4).chain(n - 4..n).collect()
+        } else {
+            (0..n).collect()
+        };
         let labels: Vec<String> = idx.iter().map(|&i| c.label(i)).collect();
         let bytes = (n * 8) as u64;
         s.push_str(&format!(
@@ -132,7 +164,13 @@ pub fn dask_line(a: &DataArray) -> String {
         if v.len() == 1 {
             format!("({},)", v[0])
         } else {
-            format!("({})", v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", "))
+            format!(
+                "({})",
+                v.iter()
+                    .map(|x| x.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
         }
     };
     format!(
@@ -148,8 +186,17 @@ pub fn attrs_block(attrs: &Attrs, max: usize) -> String {
     if attrs.is_empty() {
         return String::new();
     }
-    let mut s = if attrs.len() > max { format!("\nAttributes: ({max}/{})", attrs.len()) } else { "\nAttributes:".into() };
-    let w = attrs.iter().take(max).map(|(k, _)| k.len()).max().unwrap_or(0);
+    let mut s = if attrs.len() > max {
+        format!("\nAttributes: ({max}/{})", attrs.len())
+    } else {
+        "\nAttributes:".into()
+    };
+    let w = attrs
+        .iter()
+        .take(max)
+        .map(|(k, _)| k.len())
+        .max()
+        .unwrap_or(0);
     for (k, v) in attrs.iter().take(max) {
         let mut t = fmt_attr(v).replace('\n', " ");
         if t.len() > 80 {
@@ -167,8 +214,16 @@ pub fn chunks_text(chunks: &[Vec<usize>]) -> String {
         .iter()
         .map(|c| {
             let v: Vec<String> = c.iter().map(|x| x.to_string()).collect();
-            if v.len() == 1 { format!("({},)", v[0]) } else { format!("({})", v.join(", ")) }
+            if v.len() == 1 {
+                format!("({},)", v[0])
+            } else {
+                format!("({})", v.join(", "))
+            }
         })
         .collect();
-    if dims.len() == 1 { format!("({},)", dims[0]) } else { format!("({})", dims.join(", ")) }
+    if dims.len() == 1 {
+        format!("({},)", dims[0])
+    } else {
+        format!("({})", dims.join(", "))
+    }
 }

@@ -24,16 +24,40 @@ fn preview(a: &DataArray) -> Option<String> {
     let mut count = vec![1; shape.len()];
     count[shape.len() - 1] = shape[shape.len() - 1].min(5);
     let v = read_decoded(&src.path, &src.var, &start, &count, &src.decode).ok()?;
-    let vals: Vec<String> = super::nd::to_vec_f64(&v).iter().map(|x| crate::engine::value::fmt_float(*x)).collect();
-    let more = if shape[shape.len() - 1] > 5 { ", ..." } else { "" };
+    let vals: Vec<String> = super::nd::to_vec_f64(&v)
+        .iter()
+        .map(|x| crate::engine::value::fmt_float(*x))
+        .collect();
+    let more = if shape[shape.len() - 1] > 5 {
+        ", ..."
+    } else {
+        ""
+    };
     let idx = "0, ".repeat(shape.len() - 1);
-    Some(format!("first values [{idx}:5]: [{}{more}]", vals.join(", ")))
+    Some(format!(
+        "first values [{idx}:5]: [{}{more}]",
+        vals.join(", ")
+    ))
 }
 
 pub fn dataarray_text(a: &DataArray) -> String {
-    let dims: Vec<String> = a.dims.iter().zip(a.shape()).map(|(d, n)| format!("{d}: {n}")).collect();
-    let name = a.name.as_ref().map(|n| format!("'{n}' ")).unwrap_or_default();
-    let mut s = format!("<xarray.DataArray {name}({})> Size: {}\n{}", dims.join(", "), render_nbytes(a.nbytes()), dask_line(a));
+    let dims: Vec<String> = a
+        .dims
+        .iter()
+        .zip(a.shape())
+        .map(|(d, n)| format!("{d}: {n}"))
+        .collect();
+    let name = a
+        .name
+        .as_ref()
+        .map(|n| format!("'{n}' "))
+        .unwrap_or_default();
+    let mut s = format!(
+        "<xarray.DataArray {name}({})> Size: {}\n{}",
+        dims.join(", "),
+        render_nbytes(a.nbytes()),
+        dask_line(a)
+    );
     if let Some(p) = preview(a) {
         s.push('\n');
         s.push_str(&p);
@@ -41,7 +65,14 @@ pub fn dataarray_text(a: &DataArray) -> String {
     s.push_str(&coords_block(&a.coords, &a.dims, "Coordinates:"));
     let without: Vec<&String> = a.dims.iter().filter(|d| a.coord(d).is_none()).collect();
     if !without.is_empty() && !a.coords.is_empty() {
-        s.push_str(&format!("\nDimensions without coordinates: {}", without.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")));
+        s.push_str(&format!(
+            "\nDimensions without coordinates: {}",
+            without
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
     }
     s.push_str(&attrs_block(&a.attrs, 20));
     s
@@ -49,18 +80,39 @@ pub fn dataarray_text(a: &DataArray) -> String {
 
 pub fn dataset_text(d: &Dataset) -> String {
     let dims: Vec<String> = d.dims.iter().map(|(k, n)| format!("{k}: {n}")).collect();
-    let mut s = format!("<xarray.Dataset> Size: {}\nDimensions:  ({})", render_nbytes(d.nbytes()), dims.join(", "));
+    let mut s = format!(
+        "<xarray.Dataset> Size: {}\nDimensions:  ({})",
+        render_nbytes(d.nbytes()),
+        dims.join(", ")
+    );
     let names: Vec<String> = d.dims.iter().map(|x| x.0.clone()).collect();
     s.push_str(&coords_block(&d.coords, &names, "Coordinates:"));
-    let without: Vec<&str> = names.iter().filter(|n| d.coord(n).is_none()).map(String::as_str).collect();
+    let without: Vec<&str> = names
+        .iter()
+        .filter(|n| d.coord(n).is_none())
+        .map(String::as_str)
+        .collect();
     if !without.is_empty() {
-        s.push_str(&format!("\nDimensions without coordinates: {}", without.join(", ")));
+        s.push_str(&format!(
+            "\nDimensions without coordinates: {}",
+            without.join(", ")
+        ));
     }
     s.push_str("\nData variables:");
-    let w = d.data_vars.iter().filter_map(|v| v.name.as_ref().map(|n| n.len())).max().unwrap_or(0).max(7);
+    let w = d
+        .data_vars
+        .iter()
+        .filter_map(|v| v.name.as_ref().map(|n| n.len()))
+        .max()
+        .unwrap_or(0)
+        .max(7);
     for v in &d.data_vars {
         let cs: Vec<String> = v.grid.chunksize().iter().map(|c| c.to_string()).collect();
-        let cs = if cs.len() == 1 { format!("({},)", cs[0]) } else { format!("({})", cs.join(", ")) };
+        let cs = if cs.len() == 1 {
+            format!("({},)", cs[0])
+        } else {
+            format!("({})", cs.join(", "))
+        };
         s.push_str(&format!(
             "\n    {:w$} ({}) {} {} dask.array<chunksize={cs}, meta=np.ndarray>",
             v.label(),
@@ -81,13 +133,17 @@ pub fn coord_array(c: &Coord) -> DataArray {
         1,
         vec![],
         Arc::new(FnKernel(move |_, _: &Inputs<'_>, _: &TaskContext<'_>| {
-            Ok(Value::Array(NdArray::F64(ArrayD::from_shape_vec(IxDyn(&[values.len()]), values.to_vec()).expect("1-d"))))
+            Ok(Value::Array(NdArray::F64(
+                ArrayD::from_shape_vec(IxDyn(&[values.len()]), values.to_vec()).expect("1-d"),
+            )))
         })),
     );
     DataArray {
         name: Some(c.name.clone()),
         dims: vec![c.name.clone()],
-        grid: ChunkGrid { chunks: vec![vec![c.len()]] },
+        grid: ChunkGrid {
+            chunks: vec![vec![c.len()]],
+        },
         dtype: DType::F64,
         coords: vec![c.clone()],
         attrs: c.attrs.clone(),

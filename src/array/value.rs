@@ -28,10 +28,16 @@ impl DataArray {
     pub fn assemble(&self, parts: &[Arc<Value>]) -> Result<NdArray> {
         let mut out = zeros(self.dtype, &self.shape());
         if parts.len() != self.grid.ntasks() {
-            return Err(Error::value(format!("expected {} chunks, got {}", self.grid.ntasks(), parts.len())));
+            return Err(Error::value(format!(
+                "expected {} chunks, got {}",
+                self.grid.ntasks(),
+                parts.len()
+            )));
         }
         for (i, p) in parts.iter().enumerate() {
-            let a = p.as_array().ok_or_else(|| Error::value("chunk is not an array"))?;
+            let a = p
+                .as_array()
+                .ok_or_else(|| Error::value("chunk is not an array"))?;
             let start = self.grid.block_start(&self.grid.block_index(i));
             paste(&mut out, a, &start);
         }
@@ -43,7 +49,11 @@ impl DataArray {
         let data = self.assemble(parts)?;
         if self.dims.is_empty() {
             let x = data.to_f64().iter().next().copied().unwrap_or(f64::NAN);
-            return Ok(if self.dtype.is_float() { Obj::Float(x) } else { Obj::Int(x as i64) });
+            return Ok(if self.dtype.is_float() {
+                Obj::Float(x)
+            } else {
+                Obj::Int(x as i64)
+            });
         }
         Ok(Obj::native(ArrayValue {
             name: self.name.clone(),
@@ -58,15 +68,28 @@ impl DataArray {
 impl ArrayValue {
     pub fn text(&self) -> String {
         let shape = self.data.shape();
-        let dims: Vec<String> = self.dims.iter().zip(shape).map(|(d, n)| format!("{d}: {n}")).collect();
-        let name = self.name.as_ref().map(|n| format!("'{n}' ")).unwrap_or_default();
+        let dims: Vec<String> = self
+            .dims
+            .iter()
+            .zip(shape)
+            .map(|(d, n)| format!("{d}: {n}"))
+            .collect();
+        let name = self
+            .name
+            .as_ref()
+            .map(|n| format!("'{n}' "))
+            .unwrap_or_default();
         let mut s = format!(
             "<xarray.DataArray {name}({})> Size: {}\n{}",
             dims.join(", "),
             render_nbytes(self.data.nbytes() as u64),
             fmt_values(&self.data, DType::of(&self.data))
         );
-        s.push_str(&super::repr::coords_block(&self.coords, &self.dims, "Coordinates:"));
+        s.push_str(&super::repr::coords_block(
+            &self.coords,
+            &self.dims,
+            "Coordinates:",
+        ));
         if !self.attrs.is_empty() {
             s.push_str("\nAttributes:");
             for (k, v) in &self.attrs {
@@ -91,19 +114,36 @@ impl Native for ArrayValue {
         let tuple = |v: Vec<Obj>| Obj::Tuple(Arc::new(v));
         Ok(Some(match name {
             "values" | "data" => Obj::native(self.clone()),
-            "shape" => tuple(self.data.shape().iter().map(|&n| Obj::Int(n as i64)).collect()),
+            "shape" => tuple(
+                self.data
+                    .shape()
+                    .iter()
+                    .map(|&n| Obj::Int(n as i64))
+                    .collect(),
+            ),
             "dims" => tuple(self.dims.iter().map(|d| Obj::str(d.as_str())).collect()),
             "dtype" => Obj::str(self.data.dtype_name()),
             "nbytes" => Obj::Int(self.data.nbytes() as i64),
-            "name" => self.name.as_ref().map_or(Obj::None, |n| Obj::str(n.as_str())),
+            "name" => self
+                .name
+                .as_ref()
+                .map_or(Obj::None, |n| Obj::str(n.as_str())),
             "attrs" => super::native::attrs_obj(&self.attrs),
             _ => return Ok(None),
         }))
     }
     fn attr_names(&self) -> Vec<String> {
-        ["values", "shape", "dims", "dtype", "nbytes", "name", "attrs"].map(String::from).to_vec()
+        [
+            "values", "shape", "dims", "dtype", "nbytes", "name", "attrs",
+        ]
+        .map(String::from)
+        .to_vec()
     }
     fn len(&self, _cx: &mut dyn SessionCtx) -> Result<usize> {
-        self.data.shape().first().copied().ok_or_else(|| Error::value("len() of unsized object"))
+        self.data
+            .shape()
+            .first()
+            .copied()
+            .ok_or_else(|| Error::value("len() of unsized object"))
     }
 }

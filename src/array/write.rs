@@ -12,7 +12,9 @@ use parking_lot::Mutex;
 
 use super::dataset::Dataset;
 use super::kernels::input_array;
-use crate::engine::{DepPattern, FnKernel, Graph, Inputs, Kernel, Layer, LayerInput, NdArray, TaskContext, Value};
+use crate::engine::{
+    DepPattern, FnKernel, Graph, Inputs, Kernel, Layer, LayerInput, NdArray, TaskContext, Value,
+};
 use crate::error::{Error, Result};
 use crate::io::netcdf::write::encode_fill;
 use crate::io::netcdf::{NcWriter, RawType, VarSpec};
@@ -31,7 +33,10 @@ struct WriteState {
 }
 
 fn not_created(dest: &std::path::Path) -> Error {
-    Error::file(dest, "the file was not created (the create task did not run)")
+    Error::file(
+        dest,
+        "the file was not created (the create task did not run)",
+    )
 }
 
 impl WriteState {
@@ -44,17 +49,48 @@ impl WriteState {
             let mut attrs = c.attrs.clone();
             if let Some(t) = &c.time {
                 attrs.push(("units".into(), AttributeValue::Str(t.units_string())));
-                attrs.push(("calendar".into(), AttributeValue::Str(t.calendar.name().into())));
+                attrs.push((
+                    "calendar".into(),
+                    AttributeValue::Str(t.calendar.name().into()),
+                ));
             }
-            let spec = VarSpec { name: c.name.clone(), dims: vec![c.name.clone()], dtype: RawType::F64, attrs, fill: None, zlib: None, chunking: None };
+            let spec = VarSpec {
+                name: c.name.clone(),
+                dims: vec![c.name.clone()],
+                dtype: RawType::F64,
+                attrs,
+                fill: None,
+                zlib: None,
+                chunking: None,
+            };
             w.add_var(&spec)?;
         }
         for v in &self.ds.data_vars {
-            let name = v.name.clone().unwrap_or_else(|| "__xarray_dataarray_variable__".into());
-            let zlib = self.encoding.iter().find(|(n, _)| n == &name).and_then(|(_, e)| e.zlib);
-            let fill = if v.dtype.is_float() { Some(v.encoding.fill.unwrap_or(f64::NAN)) } else { None };
-            let chunking = (!v.dims.is_empty()).then(|| v.grid.chunksize().iter().map(|&c| c.max(1)).collect());
-            let spec = VarSpec { name, dims: v.dims.clone(), dtype: v.dtype.raw(), attrs: v.attrs.clone(), fill, zlib, chunking };
+            let name = v
+                .name
+                .clone()
+                .unwrap_or_else(|| "__xarray_dataarray_variable__".into());
+            let zlib = self
+                .encoding
+                .iter()
+                .find(|(n, _)| n == &name)
+                .and_then(|(_, e)| e.zlib);
+            let fill = if v.dtype.is_float() {
+                Some(v.encoding.fill.unwrap_or(f64::NAN))
+            } else {
+                None
+            };
+            let chunking = (!v.dims.is_empty())
+                .then(|| v.grid.chunksize().iter().map(|&c| c.max(1)).collect());
+            let spec = VarSpec {
+                name,
+                dims: v.dims.clone(),
+                dtype: v.dtype.raw(),
+                attrs: v.attrs.clone(),
+                fill,
+                zlib,
+                chunking,
+            };
             w.add_var(&spec)?;
         }
         for (k, a) in &self.ds.attrs {
@@ -78,7 +114,10 @@ impl Kernel for StoreKernel {
     fn run(&self, index: u32, inputs: &Inputs<'_>, ctx: &TaskContext<'_>) -> Result<Value> {
         ctx.cancel.check()?;
         let v = &self.state.ds.data_vars[self.var];
-        let name = v.name.clone().unwrap_or_else(|| "__xarray_dataarray_variable__".into());
+        let name = v
+            .name
+            .clone()
+            .unwrap_or_else(|| "__xarray_dataarray_variable__".into());
         let start = v.grid.block_start(&v.grid.block_index(index as usize));
         // Encoding happens before taking the writer lock.
         let data = encode_fill(input_array(inputs, 0, 0)?, v.encoding.fill);
@@ -93,16 +132,30 @@ impl Kernel for StoreKernel {
 }
 
 /// The graph writing `ds` to `dest`; its single output task returns the path once committed.
-pub fn to_netcdf_graph(ds: &Dataset, dest: PathBuf, encoding: Vec<(String, VarEncoding)>) -> Result<Graph> {
+pub fn to_netcdf_graph(
+    ds: &Dataset,
+    dest: PathBuf,
+    encoding: Vec<(String, VarEncoding)>,
+) -> Result<Graph> {
     for (n, _) in &encoding {
         ds.var(n)?;
     }
-    let state = Arc::new(WriteState { dest, ds: ds.clone(), encoding, writer: Mutex::new(None) });
+    let state = Arc::new(WriteState {
+        dest,
+        ds: ds.clone(),
+        encoding,
+        writer: Mutex::new(None),
+    });
     let s1 = state.clone();
-    let create = Layer::new("create-netcdf", 1, vec![], Arc::new(FnKernel(move |_, _: &Inputs<'_>, _: &TaskContext<'_>| {
-        s1.create()?;
-        Ok(Value::Unit)
-    })));
+    let create = Layer::new(
+        "create-netcdf",
+        1,
+        vec![],
+        Arc::new(FnKernel(move |_, _: &Inputs<'_>, _: &TaskContext<'_>| {
+            s1.create()?;
+            Ok(Value::Unit)
+        })),
+    );
     let mut stores = Vec::new();
     let mut graphs = Vec::new();
     for (i, v) in ds.data_vars.iter().enumerate() {
@@ -110,22 +163,48 @@ pub fn to_netcdf_graph(ds: &Dataset, dest: PathBuf, encoding: Vec<(String, VarEn
             "store-map",
             v.grid.ntasks() as u32,
             vec![
-                LayerInput { layer: v.graph.layer.clone(), pattern: DepPattern::Blockwise },
-                LayerInput { layer: create.clone(), pattern: DepPattern::One(0) },
+                LayerInput {
+                    layer: v.graph.layer.clone(),
+                    pattern: DepPattern::Blockwise,
+                },
+                LayerInput {
+                    layer: create.clone(),
+                    pattern: DepPattern::One(0),
+                },
             ],
-            Arc::new(StoreKernel { state: state.clone(), var: i }),
+            Arc::new(StoreKernel {
+                state: state.clone(),
+                var: i,
+            }),
         );
-        stores.push(LayerInput { layer: store, pattern: DepPattern::All });
+        stores.push(LayerInput {
+            layer: store,
+            pattern: DepPattern::All,
+        });
         graphs.push(&v.graph);
     }
     if stores.is_empty() {
-        stores.push(LayerInput { layer: create, pattern: DepPattern::All });
+        stores.push(LayerInput {
+            layer: create,
+            pattern: DepPattern::All,
+        });
     }
     let s2 = state;
-    let commit = Layer::new("finalize-netcdf", 1, stores, Arc::new(FnKernel(move |_, _: &Inputs<'_>, _: &TaskContext<'_>| {
-        let w = s2.writer.lock().take().ok_or_else(|| not_created(&s2.dest))?;
-        let p = w.commit()?;
-        Ok(Value::Scalar(crate::engine::Scalar::Str(p.display().to_string())))
-    })));
+    let commit = Layer::new(
+        "finalize-netcdf",
+        1,
+        stores,
+        Arc::new(FnKernel(move |_, _: &Inputs<'_>, _: &TaskContext<'_>| {
+            let w = s2
+                .writer
+                .lock()
+                .take()
+                .ok_or_else(|| not_created(&s2.dest))?;
+            let p = w.commit()?;
+            Ok(Value::Scalar(crate::engine::Scalar::Str(
+                p.display().to_string(),
+            )))
+        })),
+    );
     Ok(Graph::derive(commit, &graphs))
 }

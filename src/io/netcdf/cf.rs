@@ -95,7 +95,13 @@ impl CfDecode {
             NdArray::F64(a) => NdArray::F64(a.mapv(f)),
             NdArray::F32(a) if self.to_f32 && self.scale.is_none() && self.offset.is_none() => {
                 // Pure masking keeps float32 values bit for bit.
-                NdArray::F32(a.mapv(|x| if mask.contains(&(x as f64)) { f32::NAN } else { x }))
+                NdArray::F32(a.mapv(|x| {
+                    if mask.contains(&(x as f64)) {
+                        f32::NAN
+                    } else {
+                        x
+                    }
+                }))
             }
             other => {
                 let a: ArrayD<f64> = other.to_f64().mapv(f);

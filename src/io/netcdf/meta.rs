@@ -244,7 +244,12 @@ pub fn fmt_attr(v: &AttributeValue) -> String {
         A::Floats(x) => list(x.iter().map(|v| fmt_float(*v as f64)).collect()),
         A::Doubles(x) => list(x.iter().map(|v| fmt_float(*v)).collect()),
         A::Uchars(_) | A::Schars(_) | A::Ushorts(_) | A::Shorts(_) | A::Uints(_) | A::Ints(_) => {
-            list(attr_f64s(v).iter().map(|x| format!("{}", *x as i64)).collect())
+            list(
+                attr_f64s(v)
+                    .iter()
+                    .map(|x| format!("{}", *x as i64))
+                    .collect(),
+            )
         }
         A::Ulonglongs(x) => list(x.iter().map(|v| v.to_string()).collect()),
         A::Longlongs(x) => list(x.iter().map(|v| v.to_string()).collect()),

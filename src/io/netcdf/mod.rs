@@ -17,16 +17,22 @@ pub mod read;
 pub mod time;
 pub mod write;
 
-pub use cf::CfDecode;
-pub use meta::{attr_f64, attr_string, fmt_attr, read_meta, Attrs, DimInfo, FileMeta, RawType, VarInfo};
 pub use ::netcdf::AttributeValue;
+pub use cf::CfDecode;
+pub use meta::{
+    attr_f64, attr_string, fmt_attr, read_meta, Attrs, DimInfo, FileMeta, RawType, VarInfo,
+};
 pub use read::{read_decoded, read_raw};
 pub use time::{Calendar, CfDate, TimeUnits};
 pub use write::{NcWriter, VarSpec};
 
 extern "C" {
     /// HDF5's `H5Eset_auto2(estack, func, data)`; libhdf5 is linked through `netcdf-sys`.
-    fn H5Eset_auto2(estack_id: i64, func: Option<unsafe extern "C" fn(i64, *mut std::ffi::c_void) -> i32>, data: *mut std::ffi::c_void) -> i32;
+    fn H5Eset_auto2(
+        estack_id: i64,
+        func: Option<unsafe extern "C" fn(i64, *mut std::ffi::c_void) -> i32>,
+        data: *mut std::ffi::c_void,
+    ) -> i32;
 }
 
 thread_local! {

@@ -74,11 +74,17 @@ pub fn read_raw(path: &Path, var: &str, start: &[usize], count: &[usize]) -> Res
         T::Int(I::I32) => NdArray::I32(get(&v, start, count).map_err(ctx)?),
         T::Int(I::U32) => NdArray::I64(get::<u32>(&v, start, count).map_err(ctx)?.mapv(i64::from)),
         T::Int(I::I64) => NdArray::I64(get(&v, start, count).map_err(ctx)?),
-        T::Int(I::U64) => NdArray::I64(get::<u64>(&v, start, count).map_err(ctx)?.mapv(|x| x as i64)),
+        T::Int(I::U64) => NdArray::I64(
+            get::<u64>(&v, start, count)
+                .map_err(ctx)?
+                .mapv(|x| x as i64),
+        ),
         _ => {
             return Err(Error::file(
                 path,
-                format!("variable '{var}' is not numeric; only numeric variables can be read as arrays"),
+                format!(
+                    "variable '{var}' is not numeric; only numeric variables can be read as arrays"
+                ),
             ))
         }
     })

@@ -74,7 +74,11 @@ impl Calendar {
         if self == Calendar::Day360 {
             return 30;
         }
-        let cum = if self.is_leap(y) { &CUM_LEAP } else { &CUM_NOLEAP };
+        let cum = if self.is_leap(y) {
+            &CUM_LEAP
+        } else {
+            &CUM_NOLEAP
+        };
         (cum[m as usize] - cum[m as usize - 1]) as u32
     }
 
@@ -352,5 +356,50 @@ pub fn period_end(d: &CfDate, res: Resolution, cal: Calendar) -> CfDate {
         Resolution::Hour => plus_secs(3600.0),
         Resolution::Minute => plus_secs(60.0),
         Resolution::Second => plus_secs(1.0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn noleap_days_since_1850() {
+        let u = TimeUnits::parse("days since 1850-01-01", "noleap").unwrap();
+        // 165 years of 365 days, then noon.
+        assert_eq!(u.decode(60225.5).format(false), "2015-01-01 12:00:00");
+        assert_eq!(
+            u.decode(60225.0 + 59.0).format(false),
+            "2015-03-01 00:00:00"
+        );
+        assert_eq!(u.encode(&CfDate::ymd(2015, 1, 1)), 60225.0);
+        assert!(parse_date("2016-02-29", Calendar::NoLeap).is_err());
+    }
+
+    #[test]
+    fn day360_and_standard_calendars() {
+        let u = TimeUnits::parse("hours since 2000-01-01 00:00:00", "360_day").unwrap();
+        assert_eq!(u.decode(24.0 * 30.0).format(false), "2000-02-01 00:00:00");
+        assert_eq!(
+            u.decode(24.0 * 359.0 + 6.0).format(false),
+            "2000-12-30 06:00:00"
+        );
+        let (d, _) = parse_date("2000-02-30", Calendar::Day360).unwrap();
+        assert_eq!(u.encode(&d), 24.0 * 59.0);
+        let s = TimeUnits::parse("days since 1970-01-01", "standard").unwrap();
+        assert_eq!(s.decode(19723.0).format(true), "2024-01-01T00:00:00");
+        assert_eq!(s.decode(-141427.0).format(false), "1582-10-15 00:00:00");
+        assert_eq!(s.decode(-141428.0).format(false), "1582-10-04 00:00:00");
+        let p = TimeUnits::parse("seconds since 1970-01-01", "proleptic_gregorian").unwrap();
+        assert_eq!(p.decode(951_782_400.0).format(false), "2000-02-29 00:00:00");
+    }
+
+    #[test]
+    fn partial_dates_end_at_the_next_period() {
+        let (d, r) = parse_date("2015-12", Calendar::NoLeap).unwrap();
+        assert_eq!(period_end(&d, r, Calendar::NoLeap), CfDate::ymd(2016, 1, 1));
+        let (d, r) = parse_date("2000-02-30", Calendar::Day360).unwrap();
+        assert_eq!(period_end(&d, r, Calendar::Day360), CfDate::ymd(2000, 3, 1));
+        assert!(TimeUnits::parse("months since 2000-01-01", "standard").is_err());
     }
 }
