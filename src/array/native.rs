@@ -44,6 +44,12 @@ pub(crate) fn attrs_obj(attrs: &Attrs) -> Obj {
     Obj::Dict(Arc::new(v))
 }
 
+/// Keyword arguments as a dict (`chunk(time=730)` means `chunk({"time": 730})`).
+fn kw_dict(args: &Args) -> Obj {
+    let kv = args.keywords.iter().map(|(k, v)| (Obj::str(k.as_str()), v.clone()));
+    Obj::Dict(Arc::new(kv.collect()))
+}
+
 fn tuple_usize(v: &[usize]) -> Obj {
     Obj::Tuple(Arc::new(v.iter().map(|&n| Obj::Int(n as i64)).collect()))
 }
@@ -201,24 +207,8 @@ impl Native for DataArrayObj {
                 Ok(Obj::native(DataArrayObj(a.sel(&ls, nearest)?)))
             }
             "chunk" => {
-                let spec = chunks_arg(
-                    args.get(0, "chunks")
-                        .or_else(|| (!args.keywords.is_empty()).then_some(&Obj::None)),
-                    &a.dims,
-                )?;
-                let spec = if spec.is_empty() {
-                    chunks_arg(
-                        Some(&Obj::Dict(Arc::new(
-                            args.keywords
-                                .iter()
-                                .map(|(k, v)| (Obj::str(k.as_str()), v.clone()))
-                                .collect(),
-                        ))),
-                        &a.dims,
-                    )?
-                } else {
-                    spec
-                };
+                let o = args.get(0, "chunks").cloned().unwrap_or_else(|| kw_dict(&args));
+                let spec = chunks_arg(Some(&o), &a.dims)?;
                 Ok(Obj::native(DataArrayObj(a.rechunk(a.chunk_grid(&spec)?))))
             }
             "compute" | "load" => {
@@ -419,14 +409,7 @@ impl Native for DatasetObj {
                 Ok(Obj::native(DatasetObj(d.sel(&ls, nearest)?)))
             }
             "chunk" => {
-                let o = args.get(0, "chunks").cloned().unwrap_or_else(|| {
-                    Obj::Dict(Arc::new(
-                        args.keywords
-                            .iter()
-                            .map(|(k, v)| (Obj::str(k.as_str()), v.clone()))
-                            .collect(),
-                    ))
-                });
+                let o = args.get(0, "chunks").cloned().unwrap_or_else(|| kw_dict(&args));
                 Ok(Obj::native(DatasetObj(
                     d.chunk(&chunks_arg(Some(&o), &d.dim_names())?)?,
                 )))

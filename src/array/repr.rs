@@ -35,13 +35,31 @@ pub fn render_nbytes(n: u64) -> String {
     unreachable!()
 }
 
+/// Python's float repr with numpy's float32 digits: shortest round-trip text for the dtype and
+/// at least two exponent digits (`5.521991e-06`).
+pub fn py_float(x: f64, dt: DType) -> String {
+    let s = if dt == DType::F32 && x.is_finite() {
+        let t = format!("{:?}", x as f32);
+        if t.contains('e') { t } else { fmt_float(t.parse().unwrap_or(x)) }
+    } else {
+        fmt_float(x)
+    };
+    match s.split_once('e') {
+        Some((m, e)) => {
+            let (sign, digits) = match e.strip_prefix('-') {
+                Some(d) => ("-", d),
+                None => ("+", e.trim_start_matches('+')),
+            };
+            let m = m.strip_suffix(".0").unwrap_or(m);
+            format!("{m}e{sign}{digits:0>2}")
+        }
+        None => s,
+    }
+}
+
 fn fmt_elem(x: f64, dt: DType) -> String {
     if dt.is_float() {
-        if dt == DType::F32 {
-            fmt_float(format!("{:?}", x as f32).parse().unwrap_or(x)).replace(".0e", "e")
-        } else {
-            fmt_float(x)
-        }
+        py_float(x, dt)
     } else {
         format!("{}", x as i64)
     }
@@ -103,9 +121,9 @@ pub fn fmt_values(a: &NdArray, dt: DType) -> String {
 }
 
 /// A short preview of labels/values on one line (first and last few).
-fn preview(labels: &[String], width: usize) -> String {
+fn preview(labels: &[String], width: usize, elided: bool) -> String {
     let all = labels.join(" ");
-    if all.len() <= width || labels.len() <= 4 {
+    if !elided && (all.len() <= width || labels.len() <= 4) {
         return all;
     }
     let mut k = 1;
@@ -144,7 +162,13 @@ pub fn coords_block(coords: &[Coord], dims: &[String], header: &str) -> String {
         } else {
             (0..n).collect()
         };
-        let labels: Vec<String> = idx.iter().map(|&i| c.label(i)).collect();
+        let labels: Vec<String> = idx
+            .iter()
+            .map(|&i| match &c.time {
+                Some(_) => c.label(i),
+                None => py_float(c.values[i], DType::F64),
+            })
+            .collect();
         let bytes = (n * 8) as u64;
         s.push_str(&format!(
             "\n  * {:w$} ({}) {} {} {}",
@@ -152,7 +176,7 @@ pub fn coords_block(coords: &[Coord], dims: &[String], header: &str) -> String {
             c.name,
             c.dtype_name(),
             render_nbytes(bytes),
-            preview(&labels, 60)
+            preview(&labels, 60, n > 8)
         ));
     }
     s
@@ -203,7 +227,8 @@ pub fn attrs_block(attrs: &Attrs, max: usize) -> String {
             t.truncate(77);
             t.push_str("...");
         }
-        s.push_str(&format!("\n    {k:w$}  {t}"));
+        let key = format!("{k}:");
+        s.push_str(&format!("\n    {key:w$}  {t}"));
     }
     s
 }

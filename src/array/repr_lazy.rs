@@ -26,7 +26,7 @@ fn preview(a: &DataArray) -> Option<String> {
     let v = read_decoded(&src.path, &src.var, &start, &count, &src.decode).ok()?;
     let vals: Vec<String> = super::nd::to_vec_f64(&v)
         .iter()
-        .map(|x| crate::engine::value::fmt_float(*x))
+        .map(|x| super::repr::py_float(*x, a.dtype))
         .collect();
     let more = if shape[shape.len() - 1] > 5 {
         ", ..."
