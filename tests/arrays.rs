@@ -502,3 +502,56 @@ fn bad_input_gives_clear_errors() {
     assert!(run_sequential(&g).is_err());
     assert!(!blocker.join("out.nc").exists());
 }
+
+#[test]
+fn parallel_chunk_reads_match_the_library() {
+    use tessera::io::netcdf::h5chunks::read_raw_chunks;
+    use tessera::io::netcdf::read::read_raw_library;
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("chunked.nc");
+    let mut w = NcWriter::create(&p).unwrap();
+    for (d, n) in [("t", 20), ("y", 5), ("x", 7)] {
+        w.add_dim(d, n).unwrap();
+    }
+    for (name, dt, zlib) in [
+        ("a", RawType::F32, Some(4)),
+        ("b", RawType::F64, Some(1)),
+        ("c", RawType::F32, None),
+    ] {
+        let spec = VarSpec {
+            name: name.into(),
+            dims: vec!["t".into(), "y".into(), "x".into()],
+            dtype: dt,
+            attrs: vec![],
+            fill: None,
+            zlib,
+            chunking: Some(vec![7, 2, 3]),
+        };
+        w.add_var(&spec).unwrap();
+        let data = ArrayD::from_shape_fn(IxDyn(&[20, 5, 7]), |ix| {
+            (ix[0] * 100 + ix[1] * 10 + ix[2]) as f64 * 0.25
+        });
+        let arr = if dt == RawType::F32 {
+            NdArray::F32(data.mapv(|x| x as f32))
+        } else {
+            NdArray::F64(data)
+        };
+        w.write(name, &[0, 0, 0], &arr).unwrap();
+    }
+    w.commit().unwrap();
+    for v in ["a", "b", "c"] {
+        let (s, c) = ([3, 1, 2], [10, 4, 5]);
+        let fast = read_raw_chunks(&p, v, &s, &c)
+            .unwrap()
+            .expect("eligible for the fast path");
+        assert_eq!(
+            fast,
+            read_raw_library(&p, v, &s, &c).unwrap(),
+            "variable {v}"
+        );
+    }
+    // Not eligible (netCDF-3 style data is not HDF5): falls back.
+    let junk = dir.path().join("x.nc");
+    std::fs::write(&junk, b"CDF\x01").unwrap();
+    assert!(read_raw_chunks(&junk, "a", &[0], &[1]).unwrap().is_none());
+}

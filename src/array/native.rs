@@ -46,7 +46,10 @@ pub(crate) fn attrs_obj(attrs: &Attrs) -> Obj {
 
 /// Keyword arguments as a dict (`chunk(time=730)` means `chunk({"time": 730})`).
 fn kw_dict(args: &Args) -> Obj {
-    let kv = args.keywords.iter().map(|(k, v)| (Obj::str(k.as_str()), v.clone()));
+    let kv = args
+        .keywords
+        .iter()
+        .map(|(k, v)| (Obj::str(k.as_str()), v.clone()));
     Obj::Dict(Arc::new(kv.collect()))
 }
 
@@ -70,10 +73,7 @@ fn reduction_args(op: Reduction, args: &Args) -> Result<Option<Vec<String>>> {
 /// Destination, per-variable encodings, and whether to compute now.
 type WriteArgs = (PathBuf, Vec<(String, super::write::VarEncoding)>, bool);
 
-fn write_args(
-    args: &Args,
-    what: &str,
-) -> Result<WriteArgs> {
+fn write_args(args: &Args, what: &str) -> Result<WriteArgs> {
     args.check(
         what,
         1,
@@ -207,7 +207,10 @@ impl Native for DataArrayObj {
                 Ok(Obj::native(DataArrayObj(a.sel(&ls, nearest)?)))
             }
             "chunk" => {
-                let o = args.get(0, "chunks").cloned().unwrap_or_else(|| kw_dict(&args));
+                let o = args
+                    .get(0, "chunks")
+                    .cloned()
+                    .unwrap_or_else(|| kw_dict(&args));
                 let spec = chunks_arg(Some(&o), &a.dims)?;
                 Ok(Obj::native(DataArrayObj(a.rechunk(a.chunk_grid(&spec)?))))
             }
@@ -409,7 +412,10 @@ impl Native for DatasetObj {
                 Ok(Obj::native(DatasetObj(d.sel(&ls, nearest)?)))
             }
             "chunk" => {
-                let o = args.get(0, "chunks").cloned().unwrap_or_else(|| kw_dict(&args));
+                let o = args
+                    .get(0, "chunks")
+                    .cloned()
+                    .unwrap_or_else(|| kw_dict(&args));
                 Ok(Obj::native(DatasetObj(
                     d.chunk(&chunks_arg(Some(&o), &d.dim_names())?)?,
                 )))

@@ -40,7 +40,11 @@ pub fn render_nbytes(n: u64) -> String {
 pub fn py_float(x: f64, dt: DType) -> String {
     let s = if dt == DType::F32 && x.is_finite() {
         let t = format!("{:?}", x as f32);
-        if t.contains('e') { t } else { fmt_float(t.parse().unwrap_or(x)) }
+        if t.contains('e') {
+            t
+        } else {
+            fmt_float(t.parse().unwrap_or(x))
+        }
     } else {
         fmt_float(x)
     };

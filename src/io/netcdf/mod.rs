@@ -8,10 +8,15 @@
 //! 2. [`cf::CfDecode::apply`] masks `_FillValue`/`missing_value` and applies `scale_factor`/`add_offset`
 //!    without any lock, in the calling worker thread.
 //!
+//! For chunked zlib-compressed float variables, [`h5chunks`] avoids step 1's single-threaded
+//! decompression: it looks up chunk addresses through libhdf5 (under the lock) and inflates the
+//! chunks in parallel outside it; everything else falls back to the library.
+//!
 //! Writes go through [`write::NcWriter`], which writes to a temporary file in the destination's
 //! directory and renames it into place only on [`write::NcWriter::commit`].
 
 pub mod cf;
+pub mod h5chunks;
 pub mod meta;
 pub mod read;
 pub mod time;

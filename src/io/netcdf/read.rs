@@ -43,6 +43,21 @@ fn get<T: ::netcdf::NcTypeDescriptor + Copy + Default>(
 /// Read `var[start .. start+count]` from `path` in its stored type. Unsigned 16/32/64-bit types
 /// widen to the next signed type (`uint64` above `i64::MAX` wraps; such data is not CF-typical).
 pub fn read_raw(path: &Path, var: &str, start: &[usize], count: &[usize]) -> Result<NdArray> {
+    if std::env::var_os("TESSERA_NETCDF_NO_FAST_PATH").is_none() {
+        if let Some(a) = super::h5chunks::read_raw_chunks(path, var, start, count)? {
+            return Ok(a);
+        }
+    }
+    read_raw_library(path, var, start, count)
+}
+
+/// [`read_raw`] through the netCDF library only (decompression under its lock).
+pub fn read_raw_library(
+    path: &Path,
+    var: &str,
+    start: &[usize],
+    count: &[usize],
+) -> Result<NdArray> {
     let f = open(path)?;
     let v = f
         .variable(var)
