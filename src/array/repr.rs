@@ -146,8 +146,18 @@ fn preview(labels: &[String], width: usize, elided: bool) -> String {
     )
 }
 
-/// xarray's `Coordinates:` block for index coordinates in `dims` order.
-pub fn coords_block(coords: &[Coord], dims: &[String], header: &str) -> String {
+/// xarray's first-column width: the longest name (at least 7) plus 6.
+pub fn col_width<'a>(names: impl Iterator<Item = &'a str>) -> usize {
+    names.map(str::len).max().unwrap_or(0).max(7) + 6
+}
+
+/// Pad `s` to `w` characters (xarray's `pretty_print`).
+pub fn pad(s: &str, w: usize) -> String {
+    format!("{s:w$}")
+}
+
+/// xarray's `Coordinates:` block for index coordinates in `dims` order, names padded to `col`.
+pub fn coords_block(coords: &[Coord], dims: &[String], header: &str, col: usize) -> String {
     let mut s = String::new();
     let cs: Vec<&Coord> = dims
         .iter()
@@ -158,7 +168,6 @@ pub fn coords_block(coords: &[Coord], dims: &[String], header: &str) -> String {
     }
     s.push('\n');
     s.push_str(header);
-    let w = cs.iter().map(|c| c.name.len()).max().unwrap_or(0).max(7);
     for c in cs {
         let n = c.len();
         let idx: Vec<usize> = if n > 8 {
@@ -173,15 +182,15 @@ pub fn coords_block(coords: &[Coord], dims: &[String], header: &str) -> String {
                 None => py_float(c.values[i], DType::F64),
             })
             .collect();
-        let bytes = (n * 8) as u64;
-        s.push_str(&format!(
-            "\n  * {:w$} ({}) {} {} {}",
-            c.name,
+        let head = format!(
+            "{}({}) {} {} ",
+            pad(&format!("  * {} ", c.name), col),
             c.name,
             c.dtype_name(),
-            render_nbytes(bytes),
-            preview(&labels, 60, n > 8)
-        ));
+            render_nbytes((n * 8) as u64)
+        );
+        let room = 80usize.saturating_sub(head.len()).max(20);
+        s.push_str(&format!("\n{head}{}", preview(&labels, room, n > 8)));
     }
     s
 }
@@ -210,29 +219,46 @@ pub fn dask_line(a: &DataArray) -> String {
     )
 }
 
-pub fn attrs_block(attrs: &Attrs, max: usize) -> String {
+pub fn attrs_block(attrs: &Attrs) -> String {
     if attrs.is_empty() {
         return String::new();
     }
-    let mut s = if attrs.len() > max {
-        format!("\nAttributes: ({max}/{})", attrs.len())
+    // xarray shows at most 12 rows: the first and last six around an ellipsis row.
+    let n = attrs.len();
+    let shown: Vec<Option<usize>> = if n > 12 {
+        (0..6)
+            .map(Some)
+            .chain([None])
+            .chain((n - 6..n).map(Some))
+            .collect()
+    } else {
+        (0..n).map(Some).collect()
+    };
+    let mut s = if n > 12 {
+        format!("\nAttributes: (12/{n})")
     } else {
         "\nAttributes:".into()
     };
-    let w = attrs
-        .iter()
-        .take(max)
-        .map(|(k, _)| k.len())
-        .max()
-        .unwrap_or(0);
-    for (k, v) in attrs.iter().take(max) {
-        let mut t = fmt_attr(v).replace('\n', " ");
-        if t.len() > 80 {
-            t.truncate(77);
-            t.push_str("...");
+    let col = col_width(attrs.iter().map(|(k, _)| k.as_str()));
+    for i in shown {
+        let line = match i {
+            Some(i) => {
+                let (k, v) = &attrs[i];
+                format!(
+                    "{} {}",
+                    pad(&format!("    {k}:"), col),
+                    fmt_attr(v).replace('\n', " ")
+                )
+            }
+            None => format!("{} ...", pad("    ...", col)),
+        };
+        s.push('\n');
+        if line.chars().count() > 80 {
+            s.extend(line.chars().take(77));
+            s.push_str("...");
+        } else {
+            s.push_str(&line);
         }
-        let key = format!("{k}:");
-        s.push_str(&format!("\n    {key:w$}  {t}"));
     }
     s
 }

@@ -9,7 +9,9 @@ use super::coords::Coord;
 use super::dataarray::{DataArray, Encoding};
 use super::dataset::Dataset;
 use super::grid::{ChunkGrid, DType};
-use super::repr::{attrs_block, coords_block, dask_line, fmt_values, render_nbytes};
+use super::repr::{
+    attrs_block, col_width, coords_block, dask_line, fmt_values, pad, render_nbytes,
+};
 use crate::engine::{FnKernel, Graph, Inputs, Layer, NdArray, TaskContext, Value};
 use crate::io::netcdf::read_decoded;
 
@@ -62,7 +64,8 @@ pub fn dataarray_text(a: &DataArray) -> String {
         s.push('\n');
         s.push_str(&p);
     }
-    s.push_str(&coords_block(&a.coords, &a.dims, "Coordinates:"));
+    let col = col_width(a.coords.iter().map(|c| c.name.as_str()));
+    s.push_str(&coords_block(&a.coords, &a.dims, "Coordinates:", col));
     let without: Vec<&String> = a.dims.iter().filter(|d| a.coord(d).is_none()).collect();
     if !without.is_empty() && !a.coords.is_empty() {
         s.push_str(&format!(
@@ -74,19 +77,26 @@ pub fn dataarray_text(a: &DataArray) -> String {
                 .join(", ")
         ));
     }
-    s.push_str(&attrs_block(&a.attrs, 20));
+    s.push_str(&attrs_block(&a.attrs));
     s
 }
 
 pub fn dataset_text(d: &Dataset) -> String {
     let dims: Vec<String> = d.dims.iter().map(|(k, n)| format!("{k}: {n}")).collect();
+    let names: Vec<String> = d.dims.iter().map(|x| x.0.clone()).collect();
+    let col = col_width(
+        d.coords
+            .iter()
+            .map(|c| c.name.as_str())
+            .chain(d.data_vars.iter().filter_map(|v| v.name.as_deref())),
+    );
     let mut s = format!(
-        "<xarray.Dataset> Size: {}\nDimensions:  ({})",
+        "<xarray.Dataset> Size: {}\n{}({})",
         render_nbytes(d.nbytes()),
+        pad("Dimensions:", col),
         dims.join(", ")
     );
-    let names: Vec<String> = d.dims.iter().map(|x| x.0.clone()).collect();
-    s.push_str(&coords_block(&d.coords, &names, "Coordinates:"));
+    s.push_str(&coords_block(&d.coords, &names, "Coordinates:", col));
     let without: Vec<&str> = names
         .iter()
         .filter(|n| d.coord(n).is_none())
@@ -99,13 +109,6 @@ pub fn dataset_text(d: &Dataset) -> String {
         ));
     }
     s.push_str("\nData variables:");
-    let w = d
-        .data_vars
-        .iter()
-        .filter_map(|v| v.name.as_ref().map(|n| n.len()))
-        .max()
-        .unwrap_or(0)
-        .max(7);
     for v in &d.data_vars {
         let cs: Vec<String> = v.grid.chunksize().iter().map(|c| c.to_string()).collect();
         let cs = if cs.len() == 1 {
@@ -114,14 +117,14 @@ pub fn dataset_text(d: &Dataset) -> String {
             format!("({})", cs.join(", "))
         };
         s.push_str(&format!(
-            "\n    {:w$} ({}) {} {} dask.array<chunksize={cs}, meta=np.ndarray>",
-            v.label(),
+            "\n{}({}) {} {} dask.array<chunksize={cs}, meta=np.ndarray>",
+            pad(&format!("    {} ", v.label()), col),
             v.dims.join(", "),
             v.dtype.name(),
             render_nbytes(v.nbytes())
         ));
     }
-    s.push_str(&attrs_block(&d.attrs, 12));
+    s.push_str(&attrs_block(&d.attrs));
     s
 }
 

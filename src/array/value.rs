@@ -10,7 +10,7 @@ use super::nd::{paste, zeros};
 use super::repr::{fmt_values, render_nbytes};
 use crate::engine::{NdArray, Value};
 use crate::error::{Error, Result};
-use crate::io::netcdf::{fmt_attr, Attrs};
+use crate::io::netcdf::Attrs;
 use crate::lang::{Native, Obj, Output, SessionCtx};
 
 /// A computed DataArray: values in memory plus labels.
@@ -85,17 +85,14 @@ impl ArrayValue {
             render_nbytes(self.data.nbytes() as u64),
             fmt_values(&self.data, DType::of(&self.data))
         );
+        let col = super::repr::col_width(self.coords.iter().map(|c| c.name.as_str()));
         s.push_str(&super::repr::coords_block(
             &self.coords,
             &self.dims,
             "Coordinates:",
+            col,
         ));
-        if !self.attrs.is_empty() {
-            s.push_str("\nAttributes:");
-            for (k, v) in &self.attrs {
-                s.push_str(&format!("\n    {k}: {}", fmt_attr(v)));
-            }
-        }
+        s.push_str(&super::repr::attrs_block(&self.attrs));
         s
     }
 }
