@@ -565,3 +565,215 @@ fn parallel_chunk_reads_match_the_library() {
     std::fs::write(&junk, b"CDF\x01").unwrap();
     assert!(read_raw_chunks(&junk, "a", &[0], &[1]).unwrap().is_none());
 }
+
+mod session {
+    //! The session-language objects, driven as the interpreter does (lazy operations only: the
+    //! engine is not needed until something is computed; computing goes through the Collection).
+    use super::*;
+    use std::sync::Arc;
+    use tessera::array::{builtins, ArrayValue, DataArrayObj, DatasetObj};
+    use tessera::engine::Engine;
+    use tessera::lang::{Args, BinOp, Collection, Native, Obj, Output, SessionCtx};
+
+    struct Ctx;
+    impl SessionCtx for Ctx {
+        fn engine(&self) -> &Engine {
+            unreachable!("lazy operations never touch the engine")
+        }
+        fn emit(&mut self, _out: Output) {}
+        fn interactive(&self) -> bool {
+            false
+        }
+    }
+
+    fn call(name: &str, args: Args) -> tessera::error::Result<Obj> {
+        let f = builtins().into_iter().find(|(n, _)| *n == name).unwrap().1;
+        f(args, &mut Ctx)
+    }
+    fn kw(k: &str, v: Obj) -> (String, Obj) {
+        (k.to_string(), v)
+    }
+    fn s(x: &str) -> Obj {
+        Obj::str(x)
+    }
+    fn method(o: &Obj, name: &str, args: Args) -> Obj {
+        match o {
+            Obj::Native(n) => n.call_method(name, args, &mut Ctx).unwrap(),
+            _ => panic!("not native"),
+        }
+    }
+    fn attr(o: &Obj, name: &str) -> Obj {
+        match o {
+            Obj::Native(n) => n.get_attr(name, &mut Ctx).unwrap().unwrap(),
+            _ => panic!("not native"),
+        }
+    }
+    /// Compute through the Collection contract with the sequential executor.
+    fn compute(o: &Obj) -> Obj {
+        let Obj::Native(n) = o else { panic!() };
+        let c = n.collection().unwrap();
+        c.finalize(run_sequential(c.graph()).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn tutorial_session_builds_lazily_and_computes() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = demo(dir.path());
+        let pattern = dir.path().join("pr_day_GFDL-CM4_ssp585_*.nc");
+        let chunks = Obj::Dict(Arc::new(vec![(s("time"), Obj::Int(730))]));
+        let ds = call(
+            "open_mfdataset",
+            Args {
+                positional: vec![s(pattern.to_str().unwrap())],
+                keywords: vec![kw("chunks", chunks), kw("parallel", Obj::Bool(true))],
+            },
+        )
+        .unwrap();
+        let Obj::Native(n) = &ds else { panic!() };
+        let Output::Text(t) = n.repr(&mut Ctx).unwrap() else {
+            panic!()
+        };
+        assert!(t.starts_with("<xarray.Dataset>"), "{t}");
+        let nbytes = attr(&ds, "nbytes").as_i64().unwrap();
+        let fb = call(
+            "format_bytes",
+            Args {
+                positional: vec![Obj::Int(nbytes)],
+                keywords: vec![],
+            },
+        )
+        .unwrap();
+        assert_eq!(fb.as_str().unwrap(), "231.30 kiB");
+        let pr = attr(&ds, "pr");
+        assert_eq!(pr.type_name(), "DataArray");
+        let Output::Text(t) = pr
+            .downcast::<DataArrayObj>()
+            .unwrap()
+            .repr(&mut Ctx)
+            .unwrap()
+        else {
+            panic!()
+        };
+        assert!(
+            t.contains("chunksize=(365, 6, 8)") && t.contains("first values [0, 0, :5]"),
+            "{t}"
+        );
+        // ds["pr"].isel(time=slice(0, 365)).mean("time")
+        let item = n.get_item(&s("pr"), &mut Ctx).unwrap();
+        let sl = Obj::Slice(
+            Some(Box::new(Obj::Int(0))),
+            Some(Box::new(Obj::Int(365))),
+            None,
+        );
+        let first = method(
+            &item,
+            "isel",
+            Args {
+                positional: vec![],
+                keywords: vec![kw("time", sl)],
+            },
+        );
+        let m = method(
+            &first,
+            "mean",
+            Args {
+                positional: vec![s("time")],
+                keywords: vec![],
+            },
+        );
+        let got = compute(&m);
+        let v = got.downcast::<ArrayValue>().unwrap();
+        assert_eq!(v.dims, ["lat", "lon"]);
+        assert!(
+            v.text()
+                .starts_with("<xarray.DataArray 'pr' (lat: 6, lon: 8)> Size: 192B\narray([["),
+            "{}",
+            v.text()
+        );
+        // (ds.pr * 86400).sel(lat=slice(-45, -10)).max(["lat", "lon"]) and a scalar result.
+        let Obj::Native(prn) = &pr else { panic!() };
+        let scaled = prn
+            .binary_op(BinOp::Mul, &Obj::Int(86400), true, &mut Ctx)
+            .unwrap();
+        let box_ = Obj::Slice(
+            Some(Box::new(Obj::Int(-45))),
+            Some(Box::new(Obj::Int(-10))),
+            None,
+        );
+        let sub = method(
+            &scaled,
+            "sel",
+            Args {
+                positional: vec![],
+                keywords: vec![kw("lat", box_)],
+            },
+        );
+        let dims = Obj::List(Arc::new(vec![s("lat"), s("lon")]));
+        let mx = method(
+            &sub,
+            "max",
+            Args {
+                positional: vec![dims],
+                keywords: vec![],
+            },
+        );
+        assert_eq!(attr(&mx, "shape").type_name(), "tuple");
+        let total = method(&pr, "count", Args::default());
+        let Obj::Int(count) = compute(&total) else {
+            panic!("count is an int")
+        };
+        assert_eq!(
+            count as usize,
+            raw_pr(&files).iter().filter(|x| !x.is_nan()).count()
+        );
+        // The whole dataset as one collection: finalize keeps every variable.
+        let loaded = compute(&ds);
+        let lds = loaded.downcast::<DatasetObj>().unwrap();
+        assert_eq!(lds.0.data_vars.len(), 4);
+        assert!(nan_eq(
+            &values(lds.0.var("pr").unwrap()),
+            &raw_pr(&files),
+            0.0
+        ));
+        // Errors name the problem.
+        let e = n.get_item(&s("tas"), &mut Ctx).err().unwrap();
+        assert!(e.to_string().contains("no variable named 'tas'"));
+        let e = call(
+            "open_mfdataset",
+            Args {
+                positional: vec![s("/nonexistent/*.nc")],
+                keywords: vec![],
+            },
+        )
+        .err()
+        .unwrap();
+        assert!(e.to_string().contains("no files match"));
+        let Obj::Native(dn) = &ds else { panic!() };
+        let e = dn
+            .call_method(
+                "chunk",
+                Args {
+                    positional: vec![],
+                    keywords: vec![kw("tim", Obj::Int(5))],
+                },
+                &mut Ctx,
+            )
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("did you mean 'time'"), "{e}");
+        // to_netcdf(compute=False) builds the graph and writes nothing yet.
+        let out = dir.path().join("out/all.nc");
+        let job = method(
+            &ds,
+            "to_netcdf",
+            Args {
+                positional: vec![s(out.to_str().unwrap())],
+                keywords: vec![kw("compute", Obj::Bool(false))],
+            },
+        );
+        assert_eq!(job.type_name(), "Delayed");
+        assert!(!out.exists());
+        compute(&job);
+        assert!(out.exists());
+    }
+}

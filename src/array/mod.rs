@@ -11,6 +11,7 @@ pub mod arith;
 pub mod coords;
 pub mod dataarray;
 pub mod dataset;
+pub mod dataset_collect;
 pub mod exec;
 pub mod grid;
 pub mod kernels;

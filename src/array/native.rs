@@ -11,7 +11,6 @@ use super::dataarray::DataArray;
 use super::dataset::Dataset;
 use super::native_ds::Delayed;
 use super::reduce::Reduction;
-use super::repr::chunks_text;
 use super::write::to_netcdf_graph;
 use crate::engine::{Graph, Value};
 use crate::error::{Error, Result};
@@ -146,7 +145,9 @@ impl Native for DataArrayObj {
             "ndim" => Obj::Int(a.dims.len() as i64),
             "dtype" => Obj::str(a.dtype.name()),
             "nbytes" => Obj::Int(a.nbytes() as i64),
-            "chunks" => Obj::str(chunks_text(&a.grid.chunks)),
+            "chunks" => Obj::Tuple(Arc::new(
+                a.grid.chunks.iter().map(|c| tuple_usize(c)).collect(),
+            )),
             "sizes" => Obj::Dict(Arc::new(
                 a.dims
                     .iter()

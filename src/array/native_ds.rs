@@ -17,7 +17,14 @@ use crate::lang::{Args, Collection, Native, Obj, Output, SessionCtx};
 
 /// A lazy `Dataset` in the session.
 #[derive(Clone)]
-pub struct DatasetObj(pub Dataset);
+pub struct DatasetObj(pub Dataset, Graph);
+
+impl DatasetObj {
+    pub fn new(ds: Dataset) -> DatasetObj {
+        let g = ds.combined_graph();
+        DatasetObj(ds, g)
+    }
+}
 
 impl Native for DatasetObj {
     fn type_name(&self) -> &str {
@@ -94,6 +101,9 @@ impl Native for DatasetObj {
             "std",
             "count",
             "to_netcdf",
+            "compute",
+            "load",
+            "persist",
         ]
         .map(String::from)
         .to_vec();
@@ -114,20 +124,20 @@ impl Native for DatasetObj {
         let d = &self.0;
         if let Some(op) = Reduction::parse(name) {
             let dims = reduction_args(op, &args)?;
-            return Ok(Obj::native(DatasetObj(d.reduce(op, dims.as_deref())?)));
+            return Ok(Obj::native(DatasetObj::new(d.reduce(op, dims.as_deref())?)));
         }
         match name {
-            "isel" => Ok(Obj::native(DatasetObj(d.isel(&isel_args(&args)?)?))),
+            "isel" => Ok(Obj::native(DatasetObj::new(d.isel(&isel_args(&args)?)?))),
             "sel" => {
                 let (ls, nearest) = sel_args(&args)?;
-                Ok(Obj::native(DatasetObj(d.sel(&ls, nearest)?)))
+                Ok(Obj::native(DatasetObj::new(d.sel(&ls, nearest)?)))
             }
             "chunk" => {
                 let o = args
                     .get(0, "chunks")
                     .cloned()
                     .unwrap_or_else(|| kw_dict(&args));
-                Ok(Obj::native(DatasetObj(
+                Ok(Obj::native(DatasetObj::new(
                     d.chunk(&chunks_arg(Some(&o), &d.dim_names())?)?,
                 )))
             }
@@ -139,6 +149,24 @@ impl Native for DatasetObj {
     }
     fn len(&self, _cx: &mut dyn SessionCtx) -> Result<usize> {
         Ok(self.0.data_vars.len())
+    }
+    fn collection(&self) -> Option<&dyn Collection> {
+        Some(self)
+    }
+}
+
+impl Collection for DatasetObj {
+    fn graph(&self) -> &Graph {
+        &self.1
+    }
+    fn finalize(&self, parts: Vec<Arc<Value>>) -> Result<Obj> {
+        Ok(Obj::native(DatasetObj::new(self.0.from_parts(parts)?)))
+    }
+    fn with_graph(&self, graph: Graph) -> Obj {
+        Obj::native(DatasetObj(self.0.with_combined(&graph), graph))
+    }
+    fn estimated_nbytes(&self) -> Option<u64> {
+        Some(self.0.nbytes())
     }
 }
 
@@ -279,7 +307,7 @@ fn open_with(args: Args, func: &str) -> Result<Obj> {
         _ => Vec::new(),
     };
     let opts = open_opts(&args, &dims)?;
-    Ok(Obj::native(DatasetObj(open_mfdataset(&paths, &opts)?)))
+    Ok(Obj::native(DatasetObj::new(open_mfdataset(&paths, &opts)?)))
 }
 
 fn b_open_mfdataset(args: Args, _cx: &mut dyn SessionCtx) -> Result<Obj> {
