@@ -5,18 +5,26 @@ use std::sync::Arc;
 
 use super::dataarray::DataArray;
 use super::dataset::Dataset;
-use crate::engine::{DepPattern, FnKernel, Graph, Inputs, Layer, LayerInput, TaskContext, Value};
+use crate::engine::{
+    DepPattern, FnKernel, Graph, Inputs, Kernel, Layer, LayerInput, TaskContext, Value,
+};
 use crate::error::{Error, Result};
 
 /// Hands its only input on (a copy of the chunk).
-fn passthrough() -> Arc<FnKernel<impl Fn(u32, &Inputs<'_>, &TaskContext<'_>) -> Result<Value>>> {
-    Arc::new(FnKernel(|_, inputs: &Inputs<'_>, _: &TaskContext<'_>| {
+struct Passthrough;
+
+impl Kernel for Passthrough {
+    fn run(&self, _i: u32, inputs: &Inputs<'_>, _c: &TaskContext<'_>) -> Result<Value> {
         inputs
             .all()
             .first()
             .map(|v| (**v).clone())
             .ok_or_else(|| Error::value("dataset chunk has no input"))
-    }))
+    }
+}
+
+fn passthrough() -> Arc<Passthrough> {
+    Arc::new(Passthrough)
 }
 
 impl Dataset {
