@@ -573,7 +573,7 @@ mod session {
     use std::sync::Arc;
     use tessera::array::{builtins, ArrayValue, DataArrayObj, DatasetObj};
     use tessera::engine::Engine;
-    use tessera::lang::{Args, BinOp, Collection, Native, Obj, Output, SessionCtx};
+    use tessera::lang::{Args, BinOp, Native, Obj, Output, SessionCtx};
 
     struct Ctx;
     impl SessionCtx for Ctx {
