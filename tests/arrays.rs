@@ -99,6 +99,9 @@ fn demo_opens_with_cmip6_dims_attrs_and_noleap_time() {
     );
     let names: Vec<_> = ds.data_vars.iter().map(|v| v.label()).collect();
     assert_eq!(names, ["time_bnds", "lat_bnds", "lon_bnds", "pr"]);
+    let meta = tessera::io::netcdf::read_meta(&paths[0]).unwrap();
+    assert!(meta.dim("time").unwrap().unlimited && !meta.dim("lat").unwrap().unlimited);
+    assert_eq!(meta.var("pr").unwrap().chunking, Some(vec![365, 6, 8]));
     let pr = ds.var("pr").unwrap();
     assert_eq!(pr.dtype.name(), "float32");
     assert!(pr

@@ -136,7 +136,8 @@ pub fn write_cmip6_demo(dir: &Path, opts: &Cmip6DemoOptions) -> Result<Cmip6Demo
         let nt = 365 * opts.years_per_file.max(1) as usize;
         let t0 = units.encode(&crate::io::netcdf::CfDate::ymd(y0, 1, 1));
         let mut w = NcWriter::create(&path)?;
-        w.add_dim("time", nt)?;
+        // Like the real CMOR output, time is the unlimited (record) dimension.
+        w.add_unlimited_dim("time")?;
         w.add_dim("bnds", 2)?;
         w.add_dim("lat", nlat)?;
         w.add_dim("lon", nlon)?;
@@ -156,13 +157,17 @@ pub fn write_cmip6_demo(dir: &Path, opts: &Cmip6DemoOptions) -> Result<Cmip6Demo
             axis("T", "time", "time", "days since 1850-01-01", "time_bnds"),
         );
         time.attrs.push(("calendar".into(), s("noleap")));
+        // Record variables default to one chunk per step: give them one chunk per file instead.
+        time.chunking = Some(vec![nt]);
         w.add_var(&time)?;
-        w.add_var(&spec(
+        let mut tb = spec(
             "time_bnds",
             &["time", "bnds"],
             RawType::F64,
             vec![("long_name", s("time axis boundaries"))],
-        ))?;
+        );
+        tb.chunking = Some(vec![nt, 2]);
+        w.add_var(&tb)?;
         w.add_var(&spec(
             "lat",
             &["lat"],

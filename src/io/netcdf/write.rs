@@ -82,6 +82,15 @@ impl NcWriter {
         Ok(())
     }
 
+    /// An unlimited (record) dimension; writes past its end extend it.
+    pub fn add_unlimited_dim(&mut self, name: &str) -> Result<()> {
+        let dest = self.dest.clone();
+        self.file()
+            .add_unlimited_dimension(name)
+            .map_err(nc_err(&dest, &format!("dimension '{name}'")))?;
+        Ok(())
+    }
+
     pub fn add_global_attr(&mut self, name: &str, value: AttributeValue) -> Result<()> {
         let dest = self.dest.clone();
         self.file()
