@@ -209,3 +209,76 @@ fn fmt_label(l: &Label) -> String {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lat(desc: bool) -> Coord {
+        let mut v: Vec<f64> = (0..6).map(|j| -75.0 + 30.0 * j as f64).collect();
+        if desc {
+            v.reverse();
+        }
+        Coord {
+            name: "lat".into(),
+            values: Arc::new(v),
+            attrs: vec![],
+            time: None,
+            dtype: RawType::F64,
+        }
+    }
+    fn sl(a: f64, b: f64) -> Label {
+        Label::Slice(Some(Box::new(Label::Num(a))), Some(Box::new(Label::Num(b))))
+    }
+
+    #[test]
+    fn slices_are_inclusive_and_follow_the_order() {
+        assert_eq!(
+            lat(false).locate(&sl(-45.0, 15.0), false).unwrap(),
+            Pos::Range(1, 4)
+        );
+        // Descending coordinates take slices from high to low, as pandas does.
+        assert_eq!(
+            lat(true).locate(&sl(15.0, -45.0), false).unwrap(),
+            Pos::Range(2, 5)
+        );
+        assert!(lat(false).locate(&sl(80.0, 85.0), false).is_err());
+    }
+
+    #[test]
+    fn exact_and_nearest_labels() {
+        let c = lat(false);
+        assert_eq!(c.locate(&Label::Num(15.0), false).unwrap(), Pos::Index(3));
+        let e = c.locate(&Label::Num(20.0), false).err().unwrap();
+        assert!(e.to_string().contains("nearest is 15.0"), "{e}");
+        assert_eq!(c.locate(&Label::Num(20.0), true).unwrap(), Pos::Index(3));
+        assert!(c.locate(&Label::Num(500.0), true).is_err());
+    }
+
+    #[test]
+    fn time_strings_select_periods_in_the_calendar() {
+        let t = TimeUnits::parse("days since 2000-01-01", "360_day").unwrap();
+        let values: Vec<f64> = (0..720).map(|d| d as f64 + 0.5).collect();
+        let c = Coord {
+            name: "time".into(),
+            values: Arc::new(values),
+            attrs: vec![],
+            time: Some(t),
+            dtype: RawType::F64,
+        };
+        assert_eq!(
+            c.locate(&Label::Str("2000-02".into()), false).unwrap(),
+            Pos::Range(30, 60)
+        );
+        assert_eq!(
+            c.locate(&Label::Str("2001".into()), false).unwrap(),
+            Pos::Range(360, 720)
+        );
+        assert_eq!(
+            c.locate(&Label::Str("2000-02-30 12:00:00".into()), false)
+                .unwrap(),
+            Pos::Index(59)
+        );
+        assert_eq!(c.label(59), "2000-02-30 12:00:00");
+    }
+}

@@ -181,3 +181,19 @@ pub fn product(lists: &[Vec<usize>], cur: &mut Vec<usize>, f: &mut dyn FnMut(&[u
         cur.pop();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rechunk_dependencies_cover_overlaps() {
+        let input = ChunkGrid::regular(&[10, 4], &[4, 4]);
+        let out = ChunkGrid::regular(&[10, 4], &[5, 2]);
+        // Output block (0, *) overlaps input blocks 0 and 1 along the first axis.
+        assert_eq!(
+            overlap_deps(&input, &out),
+            vec![vec![0, 1], vec![0, 1], vec![1, 2], vec![1, 2]]
+        );
+    }
+}

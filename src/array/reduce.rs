@@ -297,3 +297,45 @@ impl DataArray {
         Ok(r)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chan_combination_equals_one_pass_std_and_skips_nan() {
+        let xs = [1.0, 2.0, f64::NAN, 4.0, 8.0, 16.0, f64::NAN];
+        let part = |s: &[f64]| {
+            let a = NdArray::F64(ArrayD::from_shape_vec(IxDyn(&[s.len()]), s.to_vec()).unwrap());
+            chunk_partial(Reduction::Std, &a, &[0])
+        };
+        let (p1, p2, p3) = (part(&xs[..2]), part(&xs[2..5]), part(&xs[5..]));
+        let all = combine(Reduction::Std, &[&p1, &p2, &p3]);
+        let NdArray::F64(sd) = finish(Reduction::Std, &all, &[], DType::F64) else {
+            panic!()
+        };
+        let v = [1.0, 2.0, 4.0, 8.0, 16.0];
+        let m = v.iter().sum::<f64>() / 5.0;
+        let want = (v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / 5.0).sqrt();
+        assert!((sd.first().unwrap() - want).abs() < 1e-12);
+        let empty = part(&[f64::NAN]);
+        for (op, nan) in [
+            (Reduction::Mean, true),
+            (Reduction::Max, true),
+            (Reduction::Sum, false),
+        ] {
+            let p = chunk_partial(
+                op,
+                &NdArray::F64(ArrayD::from_elem(IxDyn(&[1]), f64::NAN)),
+                &[0],
+            );
+            let x = finish(op, &p, &[], DType::F64)
+                .to_f64()
+                .first()
+                .copied()
+                .unwrap();
+            assert_eq!(x.is_nan(), nan, "{op:?}");
+        }
+        assert_eq!(empty.n, vec![0.0]);
+    }
+}

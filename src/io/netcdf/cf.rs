@@ -114,3 +114,59 @@ impl CfDecode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ::netcdf::AttributeValue as A;
+    use ndarray::{ArrayD, IxDyn};
+
+    fn var(dtype: RawType, attrs: Vec<(&str, A)>) -> VarInfo {
+        VarInfo {
+            name: "v".into(),
+            dims: vec!["x".into()],
+            shape: vec![3],
+            dtype,
+            attrs: attrs.into_iter().map(|(k, v)| (k.into(), v)).collect(),
+            chunking: None,
+        }
+    }
+
+    #[test]
+    fn float_fill_and_missing_become_nan_keeping_float32() {
+        let d = CfDecode::for_var(&var(
+            RawType::F32,
+            vec![
+                ("_FillValue", A::Float(1e20)),
+                ("missing_value", A::Floats(vec![-9.0])),
+            ],
+        ));
+        assert_eq!(d.decoded(RawType::F32), Decoded::F32);
+        let a = NdArray::F32(ArrayD::from_shape_vec(IxDyn(&[3]), vec![1.5, 1e20, -9.0]).unwrap());
+        let NdArray::F32(out) = d.apply(a) else {
+            panic!("float32 stays float32")
+        };
+        assert_eq!(out[0], 1.5);
+        assert!(out[1].is_nan() && out[2].is_nan());
+    }
+
+    #[test]
+    fn packed_ints_unpack_to_float64_with_double_scale() {
+        let d = CfDecode::for_var(&var(
+            RawType::I16,
+            vec![
+                ("scale_factor", A::Double(0.01)),
+                ("add_offset", A::Double(273.15)),
+                ("_FillValue", A::Short(-32767)),
+            ],
+        ));
+        assert_eq!(d.decoded(RawType::I16), Decoded::F64);
+        let a = NdArray::I16(ArrayD::from_shape_vec(IxDyn(&[3]), vec![0, 100, -32767]).unwrap());
+        let NdArray::F64(out) = d.apply(a) else {
+            panic!("float64")
+        };
+        assert!((out[1] - 274.15).abs() < 1e-9 && out[0] == 273.15 && out[2].is_nan());
+        // No attributes: identity.
+        assert!(CfDecode::for_var(&var(RawType::I32, vec![])).is_identity());
+    }
+}
