@@ -56,12 +56,17 @@ pub(crate) fn tuple_usize(v: &[usize]) -> Obj {
     Obj::Tuple(Arc::new(v.iter().map(|&n| Obj::Int(n as i64)).collect()))
 }
 
+/// A failed job's error, owned (the engine shares it behind an `Arc`).
+pub(crate) fn job_error(e: Arc<Error>) -> Error {
+    Arc::try_unwrap(e).unwrap_or_else(|e| match &*e {
+        Error::Cancelled(m) => Error::Cancelled(m.clone()),
+        other => Error::value(other.chain().join(": ")),
+    })
+}
+
 /// Run a graph on the session's engine and wait for its outputs.
 pub fn run(cx: &mut dyn SessionCtx, graph: &Graph, label: &str) -> Result<Vec<Arc<Value>>> {
-    cx.engine()
-        .compute(graph, label)
-        .wait()
-        .map_err(|e| Error::value(e.chain().join(": ")))
+    cx.engine().compute(graph, label).wait().map_err(job_error)
 }
 
 pub(crate) fn reduction_args(op: Reduction, args: &Args) -> Result<Option<Vec<String>>> {

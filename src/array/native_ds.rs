@@ -200,7 +200,7 @@ impl Native for Delayed {
                     JobKind::Export,
                     &format!("to_netcdf {}", self.path.display()),
                 );
-                h.wait().map_err(|e| Error::value(e.chain().join(": ")))?;
+                h.wait().map_err(super::native::job_error)?;
                 Ok(Obj::None)
             }
             _ => Err(Error::value(format!(
