@@ -123,7 +123,11 @@ impl Kernel for StoreKernel {
         let data = encode_fill(input_array(inputs, 0, 0)?, v.encoding.fill);
         let mut g = self.state.writer.lock();
         let w = g.as_mut().ok_or_else(|| not_created(&self.state.dest))?;
-        w.write(&name, &start, &data)?;
+        if let Err(e) = w.write(&name, &start, &data) {
+            // Drop the writer now: its temporary file is removed, nothing partial stays behind.
+            *g = None;
+            return Err(e);
+        }
         Ok(Value::Unit)
     }
     fn describe(&self, index: u32) -> Option<String> {
