@@ -100,6 +100,10 @@ fn demo_opens_with_cmip6_dims_attrs_and_noleap_time() {
     let names: Vec<_> = ds.data_vars.iter().map(|v| v.label()).collect();
     assert_eq!(names, ["time_bnds", "lat_bnds", "lon_bnds", "pr"]);
     let meta = tessera::io::netcdf::read_meta(&paths[0]).unwrap();
+    assert_eq!(
+        (meta.var("pr").unwrap().zlib, meta.var("lat").unwrap().zlib),
+        (Some(4), None)
+    );
     assert!(meta.dim("time").unwrap().unlimited && !meta.dim("lat").unwrap().unlimited);
     assert_eq!(meta.var("pr").unwrap().chunking, Some(vec![365, 6, 8]));
     let pr = ds.var("pr").unwrap();
@@ -362,6 +366,10 @@ fn to_netcdf_round_trips_values_attrs_and_time() {
         .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
         .collect();
     assert!(leftovers.is_empty());
+    let meta = tessera::io::netcdf::read_meta(&out).unwrap();
+    assert_eq!(meta.var("pr").unwrap().zlib, Some(4));
+    assert!(meta.var("pr").unwrap().shuffle);
+    assert_eq!(meta.var("time").unwrap().zlib, None);
     let back = open_dataset(
         &out,
         &OpenOptions {

@@ -17,6 +17,11 @@ use crate::lang::object::closest;
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Encoding {
     pub fill: Option<f64>,
+    /// zlib level in the source file; `to_netcdf` keeps it unless `encoding=` says otherwise.
+    pub zlib: Option<i32>,
+    pub shuffle: bool,
+    /// HDF5 chunk shape in the source file.
+    pub chunksizes: Option<Vec<usize>>,
 }
 
 #[derive(Clone)]

@@ -165,6 +165,21 @@ impl Native for DataArrayObj {
                 a.coords.iter().map(|c| Obj::str(c.name.as_str())).collect(),
             )),
             "npartitions" => Obj::Int(a.grid.ntasks() as i64),
+            "encoding" => {
+                let e = &a.encoding;
+                let mut kv = vec![
+                    (Obj::str("zlib"), Obj::Bool(e.zlib.is_some())),
+                    (Obj::str("complevel"), Obj::Int(e.zlib.unwrap_or(0) as i64)),
+                    (Obj::str("shuffle"), Obj::Bool(e.shuffle)),
+                ];
+                if let Some(c) = &e.chunksizes {
+                    kv.push((Obj::str("chunksizes"), tuple_usize(c)));
+                }
+                if let Some(f) = e.fill {
+                    kv.push((Obj::str("_FillValue"), Obj::Float(f)));
+                }
+                Obj::Dict(Arc::new(kv))
+            }
             "values" | "data" => return self.call_method("compute", Args::default(), cx).map(Some),
             _ => return Ok(None),
         }))
@@ -183,6 +198,7 @@ impl Native for DataArrayObj {
             "attrs",
             "coords",
             "values",
+            "encoding",
             "isel",
             "sel",
             "mean",

@@ -161,7 +161,12 @@ pub(crate) fn var_array(
             .cloned()
             .collect(),
         attrs,
-        encoding: Encoding { fill },
+        encoding: Encoding {
+            fill,
+            zlib: v.zlib,
+            shuffle: v.shuffle,
+            chunksizes: v.chunking.clone(),
+        },
         graph: Graph::new(layer),
         source: Some(Arc::new(SourcePreview {
             path: metas[0].path.clone(),

@@ -74,7 +74,7 @@ impl WriteState {
                 .encoding
                 .iter()
                 .find(|(n, _)| n == &name)
-                .and_then(|(_, e)| e.zlib);
+                .map_or(v.encoding.zlib, |(_, e)| e.zlib);
             let fill = if v.dtype.is_float() {
                 Some(v.encoding.fill.unwrap_or(f64::NAN))
             } else {

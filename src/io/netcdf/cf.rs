@@ -129,6 +129,8 @@ mod tests {
             dtype,
             attrs: attrs.into_iter().map(|(k, v)| (k.into(), v)).collect(),
             chunking: None,
+            zlib: None,
+            shuffle: false,
         }
     }
 

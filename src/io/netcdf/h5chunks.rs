@@ -192,6 +192,57 @@ fn decode_chunk(
     Ok(un)
 }
 
+/// Compression of each variable (`None` when not chunked/filtered or not HDF5): (shuffle, zlib level).
+pub fn filters_of(path: &Path, vars: &[String]) -> Vec<Option<(bool, Option<i32>)>> {
+    let none = vec![None; vars.len()];
+    let mut magic = [0u8; 8];
+    let is_h5 = File::open(path)
+        .is_ok_and(|f| f.read_exact_at(&mut magic, 0).is_ok() && &magic == HDF5_MAGIC);
+    let Some(cpath) = path.to_str().and_then(|p| CString::new(p).ok()) else {
+        return none;
+    };
+    if !is_h5 {
+        return none;
+    }
+    super::quiet_hdf5();
+    let _g = netcdf_sys::libnetcdf_lock.lock();
+    unsafe {
+        let f = Id(H5Fopen(cpath.as_ptr(), 0, 0), H5Fclose);
+        if f.0 < 0 {
+            return none;
+        }
+        vars.iter()
+            .map(|v| {
+                let cvar = CString::new(v.as_str()).ok()?;
+                let d = Id(H5Dopen2(f.0, cvar.as_ptr(), 0), H5Dclose);
+                if d.0 < 0 {
+                    return None;
+                }
+                let p = Id(H5Dget_create_plist(d.0), H5Pclose);
+                let (mut shuffle, mut level) = (false, None);
+                for i in 0..H5Pget_nfilters(p.0).max(0) as u32 {
+                    let (mut flags, mut n, mut cd) = (0, 4usize, [0 as c_uint; 4]);
+                    match H5Pget_filter2(
+                        p.0,
+                        i,
+                        &mut flags,
+                        &mut n,
+                        cd.as_mut_ptr(),
+                        0,
+                        std::ptr::null_mut(),
+                        std::ptr::null_mut(),
+                    ) {
+                        FILTER_SHUFFLE => shuffle = true,
+                        FILTER_DEFLATE => level = Some(if n > 0 { cd[0] as i32 } else { 4 }),
+                        _ => {}
+                    }
+                }
+                Some((shuffle, level))
+            })
+            .collect()
+    }
+}
+
 /// Read `var[start..start+count]` through the fast path; `Ok(None)` when not eligible.
 pub fn read_raw_chunks(
     path: &Path,

@@ -93,6 +93,10 @@ pub struct VarInfo {
     pub attrs: Attrs,
     /// HDF5 chunk shape, `None` when contiguous (or netCDF-3).
     pub chunking: Option<Vec<usize>>,
+    /// zlib level of the HDF5 deflate filter, if any.
+    pub zlib: Option<i32>,
+    /// Whether the HDF5 shuffle filter is on.
+    pub shuffle: bool,
 }
 
 impl VarInfo {
@@ -163,11 +167,24 @@ pub fn read_meta(path: &Path) -> Result<FileMeta> {
             shape: v.dimensions().iter().map(|d| d.len()).collect(),
             dtype: RawType::from_nc(&v.vartype()),
             chunking: v.chunking().unwrap_or(None),
+            zlib: None,
+            shuffle: false,
             attrs,
             name,
         });
     }
     let attrs = attrs_of(f.attributes(), path)?;
+    drop(f);
+    let names: Vec<String> = vars.iter().map(|v| v.name.clone()).collect();
+    for (v, fl) in vars
+        .iter_mut()
+        .zip(super::h5chunks::filters_of(path, &names))
+    {
+        if let Some((shuffle, zlib)) = fl {
+            v.shuffle = shuffle;
+            v.zlib = zlib;
+        }
+    }
     Ok(FileMeta {
         path: path.to_path_buf(),
         dims,
