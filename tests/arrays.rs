@@ -408,6 +408,17 @@ fn to_netcdf_round_trips_values_attrs_and_time() {
     let p2 = dir.path().join("series.nc");
     run_sequential(&to_netcdf_graph(&one, p2.clone(), vec![]).unwrap()).unwrap();
     let s2 = open_dataset(&p2, &OpenOptions::default()).unwrap();
+    let t2 = s2.coord("time").unwrap();
+    assert!(
+        !t2.attrs.iter().any(|(k, _)| k == "bounds"),
+        "no dangling bounds"
+    );
+    assert!(back
+        .coord("time")
+        .unwrap()
+        .attrs
+        .iter()
+        .any(|(k, _)| k == "bounds"));
     assert!(nan_eq(
         &values(s2.var("pr").unwrap()),
         &values(&series),

@@ -47,6 +47,11 @@ impl WriteState {
         }
         for c in &self.ds.coords {
             let mut attrs = c.attrs.clone();
+            // A `bounds` attribute must name a variable that is written too.
+            attrs.retain(|(k, v)| {
+                k != "bounds"
+                    || matches!(v, AttributeValue::Str(b) if self.ds.data_vars.iter().any(|d| d.name.as_deref() == Some(b.as_str())))
+            });
             if let Some(t) = &c.time {
                 attrs.push(("units".into(), AttributeValue::Str(t.units_string())));
                 attrs.push((
