@@ -159,6 +159,20 @@ fn files_are_ordered_by_time_and_mismatches_are_named() {
     let t = ds.coord("time").unwrap();
     assert!(t.values.windows(2).all(|w| w[1] > w[0]));
     assert_eq!(ds.var("pr").unwrap().grid.chunks[0], vec![365, 365, 365]);
+    let whole = open(&files, vec![("time".into(), ChunkSpec::Full)]);
+    assert_eq!(whole.var("pr").unwrap().grid.chunks[0], vec![1095]);
+    let auto = open(
+        &files,
+        vec![
+            ("time".into(), ChunkSpec::Auto),
+            ("lon".into(), ChunkSpec::Size(3)),
+        ],
+    );
+    let g = &auto.var("pr").unwrap().grid;
+    assert_eq!(
+        (g.chunks[0].clone(), g.chunks[2].clone()),
+        (vec![365, 365, 365], vec![3, 3, 2])
+    );
     // Nested keeps the given (backwards) order: refused, naming a file.
     let e = open_mfdataset(
         &files,
