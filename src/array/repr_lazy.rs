@@ -13,7 +13,7 @@ use super::repr::{
     attrs_block, col_width, coords_block, dask_line, fmt_values, pad, render_nbytes,
 };
 use crate::engine::{FnKernel, Graph, Inputs, Layer, NdArray, TaskContext, Value};
-use crate::io::netcdf::read_decoded;
+use crate::io::netcdf::{read_decoded, AttributeValue};
 
 /// Up to 5 first values along the last axis (index 0 elsewhere), read straight from the file.
 fn preview(a: &DataArray) -> Option<String> {
@@ -149,7 +149,18 @@ pub fn coord_array(c: &Coord) -> DataArray {
         },
         dtype: DType::F64,
         coords: vec![c.clone()],
-        attrs: c.attrs.clone(),
+        attrs: {
+            // Time stays numeric here: say in which units and calendar.
+            let mut a = c.attrs.clone();
+            if let Some(t) = &c.time {
+                a.push(("units".into(), AttributeValue::Str(t.units_string())));
+                a.push((
+                    "calendar".into(),
+                    AttributeValue::Str(t.calendar.name().into()),
+                ));
+            }
+            a
+        },
         encoding: Encoding::default(),
         graph: Graph::new(layer),
         source: None,
