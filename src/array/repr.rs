@@ -262,23 +262,3 @@ pub fn attrs_block(attrs: &Attrs) -> String {
     }
     s
 }
-
-/// Chunk sizes per dim as Dask's `.chunks` shows them: `((730, 730), (36,), (72,))`.
-pub fn chunks_text(chunks: &[Vec<usize>]) -> String {
-    let dims: Vec<String> = chunks
-        .iter()
-        .map(|c| {
-            let v: Vec<String> = c.iter().map(|x| x.to_string()).collect();
-            if v.len() == 1 {
-                format!("({},)", v[0])
-            } else {
-                format!("({})", v.join(", "))
-            }
-        })
-        .collect();
-    if dims.len() == 1 {
-        format!("({},)", dims[0])
-    } else {
-        format!("({})", dims.join(", "))
-    }
-}
