@@ -13,6 +13,7 @@
 #[global_allocator]
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
+pub mod array;
 pub mod engine;
 pub mod error;
 pub mod io;

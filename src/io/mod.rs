@@ -3,4 +3,6 @@
 pub mod atomic;
 pub mod csv;
 pub mod demo_bom;
+pub mod demo_cmip6;
+pub mod netcdf;
 pub mod parquet;

@@ -1,0 +1,341 @@
+//! NaN-skipping reductions over one or several dimensions as tree reductions: one partial per input
+//! chunk (`<op>-chunk`), combined `FAN_IN` at a time (`<op>-combine`), finalized per output chunk
+//! (`<op>-agg`). Accumulation is in f64; std uses Chan's parallel update (xarray's ddof=0).
+
+use std::any::Any;
+use std::sync::Arc;
+
+use ndarray::{ArrayD, IxDyn};
+
+use super::dataarray::{dim_index, DataArray};
+use super::grid::{ChunkGrid, DType};
+use super::kernels::{input_array, product};
+use crate::engine::{
+    DepPattern, Graph, Inputs, Kernel, Layer, LayerInput, NdArray, Payload, TaskContext, Value,
+};
+use crate::error::{Error, Result};
+
+/// Partials combined per combine task.
+pub const FAN_IN: usize = 8;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reduction {
+    Sum,
+    Mean,
+    Min,
+    Max,
+    Std,
+    Count,
+}
+
+impl Reduction {
+    pub fn parse(s: &str) -> Option<Reduction> {
+        Some(match s {
+            "sum" => Reduction::Sum,
+            "mean" => Reduction::Mean,
+            "min" => Reduction::Min,
+            "max" => Reduction::Max,
+            "std" => Reduction::Std,
+            "count" => Reduction::Count,
+            _ => return None,
+        })
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Reduction::Sum => "sum",
+            Reduction::Mean => "mean",
+            Reduction::Min => "min",
+            Reduction::Max => "max",
+            Reduction::Std => "std",
+            Reduction::Count => "count",
+        }
+    }
+    fn out_dtype(self, input: DType) -> DType {
+        match self {
+            Reduction::Count => DType::I64,
+            Reduction::Min | Reduction::Max => input,
+            Reduction::Sum if !input.is_float() => DType::I64,
+            _ if input == DType::F32 => DType::F32,
+            _ => DType::F64,
+        }
+    }
+}
+
+/// Per output element: valid count `n`, then `a` (sum, min, max or mean) and `b` (M2 for std).
+#[derive(Debug, Clone)]
+pub struct Partial {
+    pub n: Vec<f64>,
+    pub a: Vec<f64>,
+    pub b: Vec<f64>,
+}
+
+impl Payload for Partial {
+    fn nbytes(&self) -> usize {
+        (self.n.len() + self.a.len() + self.b.len()) * 8
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+fn chunk_partial(op: Reduction, a: &NdArray, axes: &[usize]) -> Partial {
+    let af = a.to_f64();
+    let nd = af.ndim();
+    let kept: Vec<usize> = (0..nd).filter(|d| !axes.contains(d)).collect();
+    let perm: Vec<usize> = kept.iter().chain(axes.iter()).copied().collect();
+    let kn: usize = kept.iter().map(|&d| af.shape()[d]).product();
+    let rn: usize = axes.iter().map(|&d| af.shape()[d]).product();
+    let p = af
+        .permuted_axes(IxDyn(&perm))
+        .as_standard_layout()
+        .into_owned();
+    let flat = p.as_slice().expect("standard layout");
+    let mut out = Partial {
+        n: vec![0.0; kn],
+        a: vec![0.0; kn],
+        b: vec![0.0; kn],
+    };
+    for r in 0..kn {
+        let row = &flat[r * rn..(r + 1) * rn];
+        let (mut n, mut s, mut lo, mut hi) = (0.0, 0.0, f64::INFINITY, f64::NEG_INFINITY);
+        for &x in row.iter().filter(|x| !x.is_nan()) {
+            n += 1.0;
+            s += x;
+            lo = lo.min(x);
+            hi = hi.max(x);
+        }
+        out.n[r] = n;
+        out.a[r] = match op {
+            Reduction::Min => lo,
+            Reduction::Max => hi,
+            Reduction::Std if n > 0.0 => s / n,
+            _ => s,
+        };
+        if op == Reduction::Std && n > 0.0 {
+            let m = s / n;
+            out.b[r] = row
+                .iter()
+                .filter(|x| !x.is_nan())
+                .map(|x| (x - m) * (x - m))
+                .sum();
+        }
+    }
+    out
+}
+
+fn combine(op: Reduction, parts: &[&Partial]) -> Partial {
+    let mut acc = parts[0].clone();
+    for p in &parts[1..] {
+        for i in 0..acc.n.len() {
+            let (n1, n2) = (acc.n[i], p.n[i]);
+            match op {
+                Reduction::Min => acc.a[i] = acc.a[i].min(p.a[i]),
+                Reduction::Max => acc.a[i] = acc.a[i].max(p.a[i]),
+                Reduction::Std => {
+                    if n2 > 0.0 {
+                        let n = n1 + n2;
+                        let delta = p.a[i] - acc.a[i];
+                        acc.a[i] += delta * n2 / n;
+                        acc.b[i] += p.b[i] + delta * delta * n1 * n2 / n;
+                    }
+                }
+                _ => acc.a[i] += p.a[i],
+            }
+            acc.n[i] = n1 + n2;
+        }
+    }
+    acc
+}
+
+fn finish(op: Reduction, p: &Partial, shape: &[usize], out: DType) -> NdArray {
+    let v: Vec<f64> = (0..p.n.len())
+        .map(|i| {
+            let n = p.n[i];
+            match op {
+                Reduction::Count => n,
+                Reduction::Sum => p.a[i],
+                Reduction::Mean if n > 0.0 => p.a[i] / n,
+                Reduction::Std if n > 0.0 => (p.b[i] / n).max(0.0).sqrt(),
+                Reduction::Min | Reduction::Max if n > 0.0 => p.a[i],
+                _ => f64::NAN,
+            }
+        })
+        .collect();
+    let a = ArrayD::from_shape_vec(IxDyn(shape), v).expect("partial matches output shape");
+    super::nd::cast(&NdArray::F64(a), out)
+}
+
+struct ChunkKernel {
+    op: Reduction,
+    axes: Vec<usize>,
+}
+impl Kernel for ChunkKernel {
+    fn run(&self, _i: u32, inputs: &Inputs<'_>, _c: &TaskContext<'_>) -> Result<Value> {
+        let a = input_array(inputs, 0, 0)?;
+        Ok(Value::Opaque(Arc::new(chunk_partial(
+            self.op, a, &self.axes,
+        ))))
+    }
+}
+
+struct CombineKernel {
+    op: Reduction,
+    /// Set on the last level: finalize to an array of this grid's block shapes.
+    finish: Option<(ChunkGrid, DType)>,
+}
+impl Kernel for CombineKernel {
+    fn run(&self, index: u32, inputs: &Inputs<'_>, _c: &TaskContext<'_>) -> Result<Value> {
+        let parts: Vec<&Partial> = inputs
+            .all()
+            .iter()
+            .map(|v| {
+                v.as_opaque::<Partial>()
+                    .ok_or_else(|| Error::value("reduction received a non-partial input"))
+            })
+            .collect::<Result<_>>()?;
+        let acc = combine(self.op, &parts);
+        Ok(match &self.finish {
+            Some((grid, dt)) => {
+                let shape = grid.block_shape(&grid.block_index(index as usize));
+                Value::Array(finish(self.op, &acc, &shape, *dt))
+            }
+            None => Value::Opaque(Arc::new(acc)),
+        })
+    }
+}
+
+impl DataArray {
+    /// Reduce over `dims` (all dims when `None`).
+    pub fn reduce(&self, op: Reduction, dims: Option<&[String]>) -> Result<DataArray> {
+        let axes: Vec<usize> = match dims {
+            None => (0..self.dims.len()).collect(),
+            Some(ds) => ds
+                .iter()
+                .map(|d| dim_index(&self.dims, d, op.name()))
+                .collect::<Result<_>>()?,
+        };
+        let kept: Vec<usize> = (0..self.dims.len()).filter(|d| !axes.contains(d)).collect();
+        let out_grid = ChunkGrid {
+            chunks: kept.iter().map(|&d| self.grid.chunks[d].clone()).collect(),
+        };
+        let out_dt = op.out_dtype(self.dtype);
+        let chunk = Layer::new(
+            &format!("{}-chunk", op.name()),
+            self.grid.ntasks() as u32,
+            vec![LayerInput {
+                layer: self.graph.layer.clone(),
+                pattern: DepPattern::Blockwise,
+            }],
+            Arc::new(ChunkKernel {
+                op,
+                axes: axes.clone(),
+            }),
+        );
+        // Input blocks feeding each output block, in C order.
+        let nb = self.grid.nblocks();
+        let mut lists: Vec<Vec<u32>> = (0..out_grid.ntasks())
+            .map(|o| {
+                let oidx = out_grid.block_index(o);
+                let ranges: Vec<Vec<usize>> = (0..nb.len())
+                    .map(|d| match kept.iter().position(|&k| k == d) {
+                        Some(p) => vec![oidx[p]],
+                        None => (0..nb[d]).collect(),
+                    })
+                    .collect();
+                let mut l = Vec::new();
+                product(&ranges, &mut Vec::new(), &mut |ix| {
+                    l.push(self.grid.linear(ix) as u32)
+                });
+                l
+            })
+            .collect();
+        let mut below = chunk;
+        while lists.iter().any(|l| l.len() > FAN_IN) {
+            let mut deps = Vec::new();
+            let mut next = Vec::new();
+            for l in &lists {
+                let mut ids = Vec::new();
+                for g in l.chunks(FAN_IN) {
+                    ids.push(deps.len() as u32);
+                    deps.push(g.to_vec());
+                }
+                next.push(ids);
+            }
+            below = Layer::new(
+                &format!("{}-combine", op.name()),
+                deps.len() as u32,
+                vec![LayerInput {
+                    layer: below,
+                    pattern: DepPattern::Explicit(Arc::new(deps)),
+                }],
+                Arc::new(CombineKernel { op, finish: None }),
+            );
+            lists = next;
+        }
+        let agg = Layer::new(
+            &format!("{}-agg", op.name()),
+            lists.len() as u32,
+            vec![LayerInput {
+                layer: below,
+                pattern: DepPattern::Explicit(Arc::new(lists)),
+            }],
+            Arc::new(CombineKernel {
+                op,
+                finish: Some((out_grid.clone(), out_dt)),
+            }),
+        );
+        let dims: Vec<String> = kept.iter().map(|&d| self.dims[d].clone()).collect();
+        let coords = self
+            .coords
+            .iter()
+            .filter(|c| dims.contains(&c.name))
+            .cloned()
+            .collect();
+        let mut r = self.with(Graph::derive(agg, &[&self.graph]), dims, out_grid, coords);
+        r.dtype = out_dt;
+        r.attrs.clear();
+        Ok(r)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chan_combination_equals_one_pass_std_and_skips_nan() {
+        let xs = [1.0, 2.0, f64::NAN, 4.0, 8.0, 16.0, f64::NAN];
+        let part = |s: &[f64]| {
+            let a = NdArray::F64(ArrayD::from_shape_vec(IxDyn(&[s.len()]), s.to_vec()).unwrap());
+            chunk_partial(Reduction::Std, &a, &[0])
+        };
+        let (p1, p2, p3) = (part(&xs[..2]), part(&xs[2..5]), part(&xs[5..]));
+        let all = combine(Reduction::Std, &[&p1, &p2, &p3]);
+        let NdArray::F64(sd) = finish(Reduction::Std, &all, &[], DType::F64) else {
+            panic!()
+        };
+        let v = [1.0, 2.0, 4.0, 8.0, 16.0];
+        let m = v.iter().sum::<f64>() / 5.0;
+        let want = (v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / 5.0).sqrt();
+        assert!((sd.first().unwrap() - want).abs() < 1e-12);
+        let empty = part(&[f64::NAN]);
+        for (op, nan) in [
+            (Reduction::Mean, true),
+            (Reduction::Max, true),
+            (Reduction::Sum, false),
+        ] {
+            let p = chunk_partial(
+                op,
+                &NdArray::F64(ArrayD::from_elem(IxDyn(&[1]), f64::NAN)),
+                &[0],
+            );
+            let x = finish(op, &p, &[], DType::F64)
+                .to_f64()
+                .first()
+                .copied()
+                .unwrap();
+            assert_eq!(x.is_nan(), nan, "{op:?}");
+        }
+        assert_eq!(empty.n, vec![0.0]);
+    }
+}

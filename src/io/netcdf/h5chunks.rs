@@ -1,0 +1,310 @@
+//! Fast path for chunked, zlib-compressed float variables of netCDF-4 (HDF5) files: only the chunk
+//! index is looked up through libhdf5 (under the library lock, metadata only); the chunk bytes are
+//! then read with `pread` and inflated (+ unshuffled) in parallel with flate2, without any lock.
+//! Anything unusual (other filters or types, missing chunks, a userblock) returns `Ok(None)` and the
+//! caller falls back to the netCDF library.
+
+use std::ffi::{c_char, c_int, c_uint, CString};
+use std::fs::File;
+use std::io::Read;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+
+use ndarray::{ArrayD, Axis, IxDyn, Slice};
+use rayon::prelude::*;
+
+use crate::engine::NdArray;
+use crate::error::{Error, Result};
+
+type Hid = i64;
+#[allow(non_snake_case)]
+extern "C" {
+    fn H5Fopen(name: *const c_char, flags: c_uint, fapl: Hid) -> Hid;
+    fn H5Fclose(id: Hid) -> c_int;
+    fn H5Dopen2(file: Hid, name: *const c_char, dapl: Hid) -> Hid;
+    fn H5Dclose(id: Hid) -> c_int;
+    fn H5Dget_type(id: Hid) -> Hid;
+    fn H5Tget_class(id: Hid) -> c_int;
+    fn H5Tget_size(id: Hid) -> usize;
+    fn H5Tget_order(id: Hid) -> c_int;
+    fn H5Tclose(id: Hid) -> c_int;
+    fn H5Dget_create_plist(id: Hid) -> Hid;
+    fn H5Pclose(id: Hid) -> c_int;
+    fn H5Pget_chunk(plist: Hid, max_ndims: c_int, dims: *mut u64) -> c_int;
+    fn H5Pget_nfilters(plist: Hid) -> c_int;
+    fn H5Pget_filter2(
+        plist: Hid,
+        idx: c_uint,
+        flags: *mut c_uint,
+        cd_nelmts: *mut usize,
+        cd_values: *mut c_uint,
+        namelen: usize,
+        name: *mut c_char,
+        config: *mut c_uint,
+    ) -> c_int;
+    fn H5Dget_chunk_info_by_coord(
+        id: Hid,
+        offset: *const u64,
+        mask: *mut c_uint,
+        addr: *mut u64,
+        size: *mut u64,
+    ) -> c_int;
+}
+
+const H5T_FLOAT: c_int = 1;
+const H5T_ORDER_LE: c_int = 0;
+const FILTER_DEFLATE: c_int = 1;
+const FILTER_SHUFFLE: c_int = 2;
+const HDF5_MAGIC: &[u8; 8] = b"\x89HDF\r\n\x1a\n";
+
+struct Plan {
+    chunk: Vec<usize>,
+    elem: usize,
+    /// Filter pipeline positions (for the per-chunk skip mask).
+    shuffle: Option<u32>,
+    deflate: Option<u32>,
+    /// (chunk origin, file address, stored size, filter mask)
+    chunks: Vec<(Vec<usize>, u64, u64, u32)>,
+}
+
+/// Closes an HDF5 id with the given function on drop.
+struct Id(Hid, unsafe extern "C" fn(Hid) -> c_int);
+impl Drop for Id {
+    fn drop(&mut self) {
+        if self.0 >= 0 {
+            unsafe { (self.1)(self.0) };
+        }
+    }
+}
+
+/// Chunk index lookup, under the HDF5 lock. `None`: not eligible for the fast path.
+fn plan(path: &Path, var: &str, start: &[usize], count: &[usize]) -> Option<Plan> {
+    let cpath = CString::new(path.to_str()?).ok()?;
+    let cvar = CString::new(var).ok()?;
+    super::quiet_hdf5();
+    let _g = netcdf_sys::libnetcdf_lock.lock();
+    unsafe {
+        let f = Id(H5Fopen(cpath.as_ptr(), 0, 0), H5Fclose);
+        if f.0 < 0 {
+            return None;
+        }
+        let d = Id(H5Dopen2(f.0, cvar.as_ptr(), 0), H5Dclose);
+        if d.0 < 0 {
+            return None;
+        }
+        let t = Id(H5Dget_type(d.0), H5Tclose);
+        let elem = H5Tget_size(t.0);
+        if H5Tget_class(t.0) != H5T_FLOAT
+            || H5Tget_order(t.0) != H5T_ORDER_LE
+            || !(elem == 4 || elem == 8)
+        {
+            return None;
+        }
+        let p = Id(H5Dget_create_plist(d.0), H5Pclose);
+        let mut dims = vec![0u64; start.len()];
+        if H5Pget_chunk(p.0, dims.len() as c_int, dims.as_mut_ptr()) != start.len() as c_int {
+            return None;
+        }
+        let chunk: Vec<usize> = dims.iter().map(|&x| x as usize).collect();
+        let (mut shuffle, mut deflate) = (None, None);
+        for i in 0..H5Pget_nfilters(p.0).max(0) as u32 {
+            let (mut flags, mut n) = (0, 0usize);
+            match H5Pget_filter2(
+                p.0,
+                i,
+                &mut flags,
+                &mut n,
+                std::ptr::null_mut(),
+                0,
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+            ) {
+                FILTER_SHUFFLE if deflate.is_none() => shuffle = Some(i),
+                FILTER_DEFLATE => deflate = Some(i),
+                _ => return None,
+            }
+        }
+        let ranges: Vec<Vec<usize>> = (0..start.len())
+            .map(|k| {
+                (start[k] / chunk[k]..(start[k] + count[k]).div_ceil(chunk[k]))
+                    .map(|c| c * chunk[k])
+                    .collect()
+            })
+            .collect();
+        let mut chunks = Vec::new();
+        let mut ok = true;
+        product(&ranges, &mut Vec::new(), &mut |origin| {
+            let off: Vec<u64> = origin.iter().map(|&x| x as u64).collect();
+            let (mut mask, mut addr, mut size) = (0, 0u64, 0u64);
+            if H5Dget_chunk_info_by_coord(d.0, off.as_ptr(), &mut mask, &mut addr, &mut size) < 0
+                || addr == u64::MAX
+            {
+                ok = false;
+            }
+            chunks.push((origin.to_vec(), addr, size, mask));
+        });
+        ok.then_some(Plan {
+            chunk,
+            elem,
+            shuffle,
+            deflate,
+            chunks,
+        })
+    }
+}
+
+fn decode_chunk(
+    file: &File,
+    path: &Path,
+    p: &Plan,
+    addr: u64,
+    size: u64,
+    mask: u32,
+) -> Result<Vec<u8>> {
+    let bad = |why: String| Error::file(path, format!("chunk at byte {addr}: {why}"));
+    let mut raw = vec![0u8; size as usize];
+    file.read_exact_at(&mut raw, addr)
+        .map_err(|e| bad(format!("{e} (truncated file?)")))?;
+    let n = p.chunk.iter().product::<usize>() * p.elem;
+    let skipped = |i: Option<u32>| i.is_none_or(|i| mask & (1 << i) != 0);
+    let bytes = if skipped(p.deflate) {
+        raw
+    } else {
+        let mut out = Vec::with_capacity(n);
+        flate2::read::ZlibDecoder::new(&raw[..])
+            .read_to_end(&mut out)
+            .map_err(|e| bad(format!("cannot inflate: {e}")))?;
+        out
+    };
+    if bytes.len() != n {
+        return Err(bad(format!("holds {} bytes, expected {n}", bytes.len())));
+    }
+    if skipped(p.shuffle) {
+        return Ok(bytes);
+    }
+    let items = n / p.elem;
+    let mut un = vec![0u8; n];
+    for b in 0..p.elem {
+        for i in 0..items {
+            un[i * p.elem + b] = bytes[b * items + i];
+        }
+    }
+    Ok(un)
+}
+
+/// Compression of each variable (`None` when not chunked/filtered or not HDF5): (shuffle, zlib level).
+pub fn filters_of(path: &Path, vars: &[String]) -> Vec<Option<(bool, Option<i32>)>> {
+    let none = vec![None; vars.len()];
+    let mut magic = [0u8; 8];
+    let is_h5 = File::open(path)
+        .is_ok_and(|f| f.read_exact_at(&mut magic, 0).is_ok() && &magic == HDF5_MAGIC);
+    let Some(cpath) = path.to_str().and_then(|p| CString::new(p).ok()) else {
+        return none;
+    };
+    if !is_h5 {
+        return none;
+    }
+    super::quiet_hdf5();
+    let _g = netcdf_sys::libnetcdf_lock.lock();
+    unsafe {
+        let f = Id(H5Fopen(cpath.as_ptr(), 0, 0), H5Fclose);
+        if f.0 < 0 {
+            return none;
+        }
+        vars.iter()
+            .map(|v| {
+                let cvar = CString::new(v.as_str()).ok()?;
+                let d = Id(H5Dopen2(f.0, cvar.as_ptr(), 0), H5Dclose);
+                if d.0 < 0 {
+                    return None;
+                }
+                let p = Id(H5Dget_create_plist(d.0), H5Pclose);
+                let (mut shuffle, mut level) = (false, None);
+                for i in 0..H5Pget_nfilters(p.0).max(0) as u32 {
+                    let (mut flags, mut n, mut cd) = (0, 4usize, [0 as c_uint; 4]);
+                    match H5Pget_filter2(
+                        p.0,
+                        i,
+                        &mut flags,
+                        &mut n,
+                        cd.as_mut_ptr(),
+                        0,
+                        std::ptr::null_mut(),
+                        std::ptr::null_mut(),
+                    ) {
+                        FILTER_SHUFFLE => shuffle = true,
+                        FILTER_DEFLATE => level = Some(if n > 0 { cd[0] as i32 } else { 4 }),
+                        _ => {}
+                    }
+                }
+                Some((shuffle, level))
+            })
+            .collect()
+    }
+}
+
+/// Read `var[start..start+count]` through the fast path; `Ok(None)` when not eligible.
+pub fn read_raw_chunks(
+    path: &Path,
+    var: &str,
+    start: &[usize],
+    count: &[usize],
+) -> Result<Option<NdArray>> {
+    if start.is_empty() || count.contains(&0) {
+        return Ok(None);
+    }
+    let mut magic = [0u8; 8];
+    let Ok(file) = File::open(path) else {
+        return Ok(None);
+    };
+    if file.read_exact_at(&mut magic, 0).is_err() || &magic != HDF5_MAGIC {
+        return Ok(None);
+    }
+    let Some(p) = plan(path, var, start, count) else {
+        return Ok(None);
+    };
+    let decoded: Vec<Vec<u8>> = p
+        .chunks
+        .par_iter()
+        .map(|(_, addr, size, mask)| decode_chunk(&file, path, &p, *addr, *size, *mask))
+        .collect::<Result<_>>()?;
+    macro_rules! assemble {
+        ($t:ty, $variant:ident) => {{
+            let mut out = ArrayD::<$t>::zeros(IxDyn(count));
+            for ((origin, ..), bytes) in p.chunks.iter().zip(&decoded) {
+                let vals: Vec<$t> = bytes
+                    .chunks_exact(p.elem)
+                    .map(|b| <$t>::from_le_bytes(b.try_into().unwrap()))
+                    .collect();
+                let c = ArrayD::from_shape_vec(IxDyn(&p.chunk), vals).expect("chunk size checked");
+                let (mut src, mut dst) = (c.view(), out.view_mut());
+                for k in 0..count.len() {
+                    let lo = start[k].max(origin[k]);
+                    let hi = (start[k] + count[k]).min(origin[k] + p.chunk[k]);
+                    src.slice_axis_inplace(Axis(k), Slice::from(lo - origin[k]..hi - origin[k]));
+                    dst.slice_axis_inplace(Axis(k), Slice::from(lo - start[k]..hi - start[k]));
+                }
+                dst.assign(&src);
+            }
+            NdArray::$variant(out)
+        }};
+    }
+    Ok(Some(if p.elem == 4 {
+        assemble!(f32, F32)
+    } else {
+        assemble!(f64, F64)
+    }))
+}
+
+/// Call `f` on every combination of one element per list (C order).
+fn product(lists: &[Vec<usize>], cur: &mut Vec<usize>, f: &mut dyn FnMut(&[usize])) {
+    if cur.len() == lists.len() {
+        f(cur);
+        return;
+    }
+    for &x in &lists[cur.len()] {
+        cur.push(x);
+        product(lists, cur, f);
+        cur.pop();
+    }
+}
