@@ -17,3 +17,4 @@ pub mod engine;
 pub mod error;
 pub mod io;
 pub mod lang;
+pub mod ui;
