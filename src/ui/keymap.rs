@@ -215,7 +215,10 @@ impl Keymap {
         let mut out = Vec::new();
         for sec in [Some(pane), None] {
             if let Some((_, entries)) = self.sections.iter().find(|(s, _)| *s == sec) {
-                for (a, ks) in entries.iter().filter(|(_, ks)| !ks.is_empty()) {
+                // TOML tables come back sorted by name: list in declaration order of the actions.
+                let mut entries: Vec<_> = entries.iter().filter(|(_, ks)| !ks.is_empty()).collect();
+                entries.sort_by_key(|(a, _)| Action::ALL.iter().position(|x| x == a));
+                for (a, ks) in entries {
                     let keys: Vec<String> = ks.iter().map(|k| k.to_string()).collect();
                     out.push((keys.join(" "), a.describe()));
                 }

@@ -53,6 +53,20 @@ impl Pane {
         }
     }
 
+    /// A short title for tabs on narrow terminals.
+    pub fn short_title(self) -> &'static str {
+        match self {
+            Pane::Output => "Out",
+            Pane::Datasets => "Data",
+            Pane::Jobs => "Jobs",
+            Pane::Graph => "Graph",
+            Pane::Memory => "Mem",
+            Pane::Stream => "Stream",
+            Pane::Log => "Log",
+            Pane::CommandLine => "Cmd",
+        }
+    }
+
     pub fn from_name(s: &str) -> Option<Pane> {
         Pane::CYCLE.iter().copied().find(|p| p.name() == s)
     }

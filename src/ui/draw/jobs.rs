@@ -111,7 +111,7 @@ pub fn draw(v: &View, f: &mut Frame, area: Rect) {
         let j = &v.snapshot.jobs[i];
         let sc = status_color(v, j.status);
         let mut spans = vec![
-            Span::raw(format!("{:>3} ", j.id)),
+            Span::raw(format!("{:>3} ", j.id.0)),
             Span::styled(cell(j.status.name(), 9), v.theme.fg(sc)),
             Span::raw(format!(" {} ", cell(&j.label, label_w))),
         ];

@@ -40,22 +40,32 @@ pub fn draw_pane(v: &View, pane: Pane, f: &mut Frame, area: Rect) {
 /// The top line: pane tabs with their digits, job and memory summary.
 fn top_bar(v: &View, f: &mut Frame, area: Rect) {
     let t = &v.theme;
-    let mut spans = vec![Span::styled(" tessera ", t.title(true))];
+    // Narrow terminals get short tab names so the job/memory summary still fits.
+    let narrow = area.width < 120;
+    let mut spans = vec![if narrow {
+        Span::raw(" ")
+    } else {
+        Span::styled(" tessera  ", t.title(true))
+    }];
     for (i, p) in Pane::CYCLE.iter().enumerate().take(7) {
         let style = if *p == v.main {
             t.selected()
         } else {
             t.dimmed()
         };
-        spans.push(Span::styled(format!(" {} {} ", i + 1, p.title()), style));
+        let name = if narrow { p.short_title() } else { p.title() };
+        spans.push(Span::styled(format!("{} {name}", i + 1), style));
+        spans.push(Span::raw(" "));
     }
     let running = v.active_jobs().count();
     let m = &v.snapshot.memory;
-    let mut right = format!(" {running} running · mem {}", bytes(m.process));
     let errors = v.log.errors();
-    if errors > 0 {
-        right.push_str(&format!(" · {errors} errors"));
-    }
+    let right = match (narrow, errors) {
+        (true, 0) => format!(" {running} run · {}", bytes(m.process)),
+        (true, e) => format!(" {running} run · {} · {e} err", bytes(m.process)),
+        (false, 0) => format!(" {running} running · mem {}", bytes(m.process)),
+        (false, e) => format!(" {running} running · mem {} · {e} errors", bytes(m.process)),
+    };
     let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
     let pad = (area.width as usize).saturating_sub(used + right.chars().count() + 1);
     spans.push(Span::raw(" ".repeat(pad)));

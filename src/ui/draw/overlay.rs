@@ -1,5 +1,5 @@
-//! Modal boxes over the panes: confirmations, detail text, the prompt for a file name, and help
-//! (generated from the keymap for the focused pane).
+//! Modal boxes over the panes: confirmations, detail text (job, dataset, error, help) and the
+//! prompt for a file name.
 
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
@@ -72,35 +72,6 @@ pub fn draw(v: &View, f: &mut Frame, area: Rect) {
                 Span::styled("▏", t.fg(t.accent)),
             ]);
             f.render_widget(Paragraph::new(line).block(boxed(v, label)), r);
-        }
-        Dialog::Help => {
-            let pane = v.focus;
-            let rows = v.keymap.help(pane);
-            let key_w = rows
-                .iter()
-                .map(|r| r.0.chars().count())
-                .max()
-                .unwrap_or(4)
-                .min(24);
-            let lines: Vec<Line> = rows
-                .iter()
-                .map(|(k, d)| {
-                    Line::from(vec![
-                        Span::styled(format!("{k:>key_w$}  "), t.fg(t.accent)),
-                        Span::raw(*d),
-                    ])
-                })
-                .collect();
-            let h = (lines.len() as u16 + 2).min(area.height);
-            let r = centered(area, (key_w as u16 + 60).min(area.width), h);
-            f.render_widget(Clear, r);
-            let title = format!("Keys: {} (Esc closes)", pane.title());
-            f.render_widget(
-                Paragraph::new(lines)
-                    .style(t.text())
-                    .block(boxed(v, &title)),
-                r,
-            );
         }
     }
 }

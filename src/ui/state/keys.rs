@@ -90,7 +90,9 @@ impl View {
                 mut scroll,
             } => {
                 match self.keymap.action(self.focus, k) {
-                    Some(Action::Back | Action::Quit | Action::Detail) => return Vec::new(),
+                    Some(Action::Back | Action::Quit | Action::Detail | Action::Help) => {
+                        return Vec::new()
+                    }
                     Some(Action::Up) => scroll = scroll.saturating_sub(1),
                     Some(Action::Down) => scroll = (scroll + 1).min(lines.len().saturating_sub(1)),
                     Some(Action::PageUp) => scroll = scroll.saturating_sub(PAGE),
@@ -105,15 +107,6 @@ impl View {
                     lines,
                     scroll,
                 });
-            }
-            Dialog::Help => {
-                if !matches!(
-                    self.keymap.action(self.focus, k),
-                    Some(Action::Back | Action::Help | Action::Quit)
-                ) && k.code != KeyCode::Enter
-                {
-                    self.dialog = Some(Dialog::Help);
-                }
             }
             Dialog::Prompt { label, mut text } => {
                 match (k.code, k.as_text()) {

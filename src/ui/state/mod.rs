@@ -71,22 +71,15 @@ pub enum Command {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Dialog {
     /// y/Enter runs `then`, n/Esc closes.
-    Confirm {
-        question: String,
-        then: Command,
-    },
-    /// Scrollable text (job detail, error chain, dataset header).
+    Confirm { question: String, then: Command },
+    /// Scrollable text (job detail, error chain, dataset header, help).
     Detail {
         title: String,
         lines: Vec<String>,
         scroll: usize,
     },
-    Help,
     /// A line of text to type; Enter runs the prompt's command with it.
-    Prompt {
-        label: String,
-        text: String,
-    },
+    Prompt { label: String, text: String },
 }
 
 /// One output cell: a statement's result, or a note (tour narration, messages).

@@ -39,7 +39,7 @@ impl View {
                 }
                 return vec![Command::Quit];
             }
-            Help => self.dialog = Some(Dialog::Help),
+            Help => self.open_help(),
             NextPane => self.focus_pane(self.focus.step(true)),
             PrevPane => self.focus_pane(self.focus.step(false)),
             CommandLine => self.focus = Pane::CommandLine,
@@ -214,6 +214,24 @@ impl View {
             }
             self.load_tour_step();
         }
+    }
+
+    /// Keys of the focused pane (its own first, then global), from the keymap in use.
+    fn open_help(&mut self) {
+        let rows = self.keymap.help(self.focus);
+        let w = rows
+            .iter()
+            .map(|r| r.0.chars().count())
+            .max()
+            .unwrap_or(4)
+            .min(24);
+        let lines = rows.iter().map(|(k, d)| format!("{k:>w$}  {d}")).collect();
+        let title = format!("Keys: {} (j/k scroll, Esc closes)", self.focus.title());
+        self.dialog = Some(Dialog::Detail {
+            title,
+            lines,
+            scroll: 0,
+        });
     }
 
     fn open_detail(&mut self) {
