@@ -12,7 +12,7 @@ use tessera::engine::snapshot::{
 };
 use tessera::engine::{JobId, JobKind, JobStatus, LayerId, WorkerId};
 use tessera::lang::object::{Output, Table};
-use tessera::ui::draw::draw_frame;
+use tessera::ui::draw::{draw_frame, draw_pane};
 use tessera::ui::{ConsoleEntry, Pane, View};
 
 /// One running job of `layers` layers (a chain with fan-in) holding `tasks` tasks in all, plus
@@ -24,7 +24,7 @@ fn snapshot(tasks: u32, layers: u32) -> EngineSnapshot {
             let done = per.saturating_sub(i * per / layers);
             LayerProgress {
                 layer: LayerId(i + 1),
-                name: format!("op{}-{:08x}", i % 7, i * 2654435761u32).into(),
+                name: format!("op{}-{:08x}", i % 7, i.wrapping_mul(2654435761u32)).into(),
                 prefix: format!("op{}", i % 7).into(),
                 ntasks: per,
                 waiting: per - done - (per - done).min(8),
@@ -147,10 +147,25 @@ fn bench(c: &mut Criterion) {
     ] {
         let v = view(tasks, layers);
         c.bench_function(name, |b| {
-            b.iter(|| term.draw(|f| draw_frame(&v, f)).unwrap())
+            b.iter(|| {
+                term.draw(|f| draw_frame(&v, f)).unwrap();
+            })
         });
     }
 }
 
-criterion_group!(benches, bench);
+/// Each pane alone at 200x60, to see where a frame's time goes.
+fn bench_panes(c: &mut Criterion) {
+    let mut term = Terminal::new(TestBackend::new(200, 60)).unwrap();
+    let v = view(100_000, 50);
+    for p in Pane::CYCLE {
+        c.bench_function(&format!("pane_{}_200x60", p.name()), |b| {
+            b.iter(|| {
+                term.draw(|f| draw_pane(&v, p, f, f.area())).unwrap();
+            })
+        });
+    }
+}
+
+criterion_group!(benches, bench, bench_panes);
 criterion_main!(benches);

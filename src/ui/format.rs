@@ -60,7 +60,7 @@ pub fn clip(s: &str, width: usize) -> String {
 }
 
 /// A table as text lines, pandas-style: the index column stays, data columns start at `col_offset`
-/// (horizontal scroll). Cells are right-aligned like pandas' numbers; headers likewise.
+/// (horizontal scroll). Cells are right-aligned and two spaces apart, as pandas prints them.
 pub fn table_lines(t: &Table, col_offset: usize) -> Vec<String> {
     const MAX_CELL: usize = 24;
     let index_w = t
@@ -88,10 +88,10 @@ pub fn table_lines(t: &Table, col_offset: usize) -> Vec<String> {
         })
         .collect();
     let mut out = Vec::with_capacity(t.rows.len() + 3);
-    let more_left = if start > 0 { "… " } else { "" };
-    let mut header = format!("{:index_w$} {more_left}", "");
+    let more_left = if start > 0 { " …" } else { "" };
+    let mut header = format!("{:index_w$}{more_left}", "");
     for (&c, w) in cols.iter().zip(&widths) {
-        header.push_str(&format!(" {:>w$}", clip(&t.columns[c], *w)));
+        header.push_str(&format!("  {:>w$}", clip(&t.columns[c], *w)));
     }
     out.push(header.trim_end().to_string());
     if let Some(name) = &t.index_name {
@@ -99,10 +99,10 @@ pub fn table_lines(t: &Table, col_offset: usize) -> Vec<String> {
     }
     for (i, row) in t.rows.iter().enumerate() {
         let label = t.index.get(i).map(String::as_str).unwrap_or("");
-        let mut line = format!("{:index_w$} {more_left}", clip(label, index_w));
+        let mut line = format!("{:index_w$}{more_left}", clip(label, index_w));
         for (&c, w) in cols.iter().zip(&widths) {
             let cell = row.get(c).map(String::as_str).unwrap_or("");
-            line.push_str(&format!(" {:>w$}", clip(cell, *w)));
+            line.push_str(&format!("  {:>w$}", clip(cell, *w)));
         }
         out.push(line.trim_end().to_string());
     }

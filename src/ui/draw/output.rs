@@ -8,24 +8,24 @@ use ratatui::Frame;
 
 use super::widgets::pane_block;
 use crate::ui::pane::Pane;
-use crate::ui::state::output::{output_lines, OutKind};
+use crate::ui::state::output::{output_len, output_window, OutKind};
 use crate::ui::state::View;
 
 pub fn draw(v: &View, f: &mut Frame, area: Rect) {
-    let lines = output_lines(&v.cells, v.out_col);
+    let total = output_len(&v.cells);
     let height = area.height.saturating_sub(2) as usize;
-    let max_top = lines.len().saturating_sub(height);
+    let max_top = total.saturating_sub(height);
     let top = if v.out_follow {
         max_top
     } else {
         v.out_top.min(max_top)
     };
-    let extra = if lines.len() > height {
+    let extra = if total > height {
         format!(
             "{}-{} of {}",
             top + 1,
-            (top + height).min(lines.len()),
-            lines.len()
+            (top + height).min(total),
+            total
         )
     } else {
         String::new()
@@ -39,7 +39,7 @@ pub fn draw(v: &View, f: &mut Frame, area: Rect) {
     let inner = block.inner(area);
     f.render_widget(block, area);
     let t = &v.theme;
-    if lines.is_empty() {
+    if total == 0 {
         let hint = [
             "Type a statement on the command line below and press Enter, for example:",
             "  df = read_csv('data/*.csv')",
@@ -52,10 +52,8 @@ pub fn draw(v: &View, f: &mut Frame, area: Rect) {
         );
         return;
     }
-    let shown: Vec<Line> = lines
-        .iter()
-        .skip(top)
-        .take(height)
+    let shown: Vec<Line> = output_window(&v.cells, v.out_col, top, height)
+        .into_iter()
         .map(|(k, s)| {
             let style = match k {
                 OutKind::Prompt => t.fg(t.prompt),
@@ -63,7 +61,7 @@ pub fn draw(v: &View, f: &mut Frame, area: Rect) {
                 OutKind::Note => t.fg(t.accent),
                 OutKind::Value | OutKind::Table | OutKind::Blank => t.text(),
             };
-            Line::styled(s.as_str(), style)
+            Line::styled(s, style)
         })
         .collect();
     f.render_widget(Paragraph::new(shown), inner);

@@ -2,7 +2,7 @@
 
 use crossterm::event::{KeyCode, KeyModifiers};
 
-use super::output::output_lines;
+use super::output::output_len;
 use super::rows;
 use super::{Command, Dialog, ListSel, View};
 use crate::ui::keymap::Action;
@@ -144,7 +144,7 @@ impl View {
             Pane::Graph => rows::graph_rows(self).len(),
             Pane::Memory => rows::memory_rows(self).len(),
             Pane::Log => rows::log_rows(self).len(),
-            Pane::Output => output_lines(&self.cells, self.out_col).len(),
+            Pane::Output => output_len(&self.cells),
             Pane::Stream => self.snapshot.threads.max(1),
             Pane::CommandLine => 0,
         }
