@@ -70,11 +70,14 @@ actions! {
 
 pub(crate) const DEFAULT_KEYMAP: &str = include_str!("keymap.toml");
 
+/// A section's bindings in order: (action, its chords).
+type Bindings = Vec<(Action, Vec<KeyChord>)>;
+
 /// Bindings per section. A section is `None` for `[global]`, or a pane.
 #[derive(Debug, Clone, Default)]
 pub struct Keymap {
     /// Ordered per section for the help pane: (action, its chords).
-    sections: Vec<(Option<Pane>, Vec<(Action, Vec<KeyChord>)>)>,
+    sections: Vec<(Option<Pane>, Bindings)>,
     lookup: HashMap<(Option<Pane>, KeyChord), Action>,
 }
 

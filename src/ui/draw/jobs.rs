@@ -133,11 +133,7 @@ pub fn draw(v: &View, f: &mut Frame, area: Rect) {
         if mid {
             spans.push(Span::raw(format!(" {}", rcell(&eta, 7))));
         } else {
-            let pct = if j.total == 0 {
-                0
-            } else {
-                j.done * 100 / j.total
-            };
+            let pct = (j.done * 100).checked_div(j.total).unwrap_or(0);
             spans.push(Span::raw(rcell(&format!("{pct}%"), 5)));
         }
         if wide {

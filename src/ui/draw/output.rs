@@ -21,12 +21,7 @@ pub fn draw(v: &View, f: &mut Frame, area: Rect) {
         v.out_top.min(max_top)
     };
     let extra = if total > height {
-        format!(
-            "{}-{} of {}",
-            top + 1,
-            (top + height).min(total),
-            total
-        )
+        format!("{}-{} of {}", top + 1, (top + height).min(total), total)
     } else {
         String::new()
     };

@@ -63,15 +63,11 @@ pub fn draw(v: &View, f: &mut Frame, area: Rect) {
         } else {
             ('✗', t.fg(t.erred))
         };
-        for c in col_of(r.start)..=col_of(r.end) {
-            row[c] = (glyph, style);
-        }
+        row[col_of(r.start)..=col_of(r.end)].fill((glyph, style));
     }
     for r in &s.running {
         if let Some(row) = grid.get_mut(r.worker.idx()) {
-            for c in col_of(r.since)..cols {
-                row[c] = ('▒', t.fg(t.running));
-            }
+            row[col_of(r.since)..].fill(('▒', t.fg(t.running)));
         }
     }
     let visible = strip_area.height as usize;
@@ -107,7 +103,7 @@ pub fn draw(v: &View, f: &mut Frame, area: Rect) {
             None => seen.push((&r.prefix, 1)),
         }
     }
-    seen.sort_by(|a, b| b.1.cmp(&a.1));
+    seen.sort_by_key(|e| std::cmp::Reverse(e.1));
     let mut legend = Vec::new();
     for (p, _) in seen {
         legend.push(Span::styled("■ ", t.fg(t.prefix_color(p))));

@@ -71,7 +71,7 @@ impl History {
         }
     }
 
-    pub fn prev(&mut self, current: &str) -> Option<String> {
+    pub fn older(&mut self, current: &str) -> Option<String> {
         let i = match self.pos {
             None if self.entries.is_empty() => return None,
             None => {
@@ -85,7 +85,7 @@ impl History {
         Some(self.entries[i].clone())
     }
 
-    pub fn next(&mut self) -> Option<String> {
+    pub fn newer(&mut self) -> Option<String> {
         let i = self.pos?;
         if i + 1 < self.entries.len() {
             self.pos = Some(i + 1);
@@ -110,13 +110,13 @@ mod tests {
         h.push("for x in y:\n    print(x\\n)");
         h.push("for x in y:\n    print(x\\n)");
         assert_eq!(
-            h.prev("dra").as_deref(),
+            h.older("dra").as_deref(),
             Some("for x in y:\n    print(x\\n)")
         );
-        assert_eq!(h.prev("").as_deref(), Some("a = 1"));
-        assert_eq!(h.prev("").as_deref(), Some("a = 1"));
-        assert_eq!(h.next().as_deref(), Some("for x in y:\n    print(x\\n)"));
-        assert_eq!(h.next().as_deref(), Some("dra"));
+        assert_eq!(h.older("").as_deref(), Some("a = 1"));
+        assert_eq!(h.older("").as_deref(), Some("a = 1"));
+        assert_eq!(h.newer().as_deref(), Some("for x in y:\n    print(x\\n)"));
+        assert_eq!(h.newer().as_deref(), Some("dra"));
         let again = History::open(path);
         assert_eq!(again.entries, h.entries);
     }

@@ -104,12 +104,12 @@ impl Input {
         (line, col)
     }
     pub fn history_prev(&mut self) {
-        if let Some(s) = self.history.prev(&self.text) {
+        if let Some(s) = self.history.older(&self.text) {
             self.set(&s);
         }
     }
     pub fn history_next(&mut self) {
-        if let Some(s) = self.history.next() {
+        if let Some(s) = self.history.newer() {
             self.set(&s);
         }
     }
