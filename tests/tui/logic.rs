@@ -115,6 +115,27 @@ fn cancel_asks_and_ctrl_c_never_quits() {
 }
 
 #[test]
+fn enter_continues_unfinished_statements() {
+    let mut v = View::with_defaults();
+    v.input.set("for i in x:");
+    assert!(press(&mut v, "enter").is_empty());
+    assert_eq!(v.input.text, "for i in x:\n    ");
+    v.input.insert("print(i,");
+    assert!(press(&mut v, "enter").is_empty(), "open bracket continues");
+    v.input.insert("1)");
+    assert!(press(&mut v, "enter").is_empty(), "still inside the block");
+    let cmds = press(&mut v, "enter");
+    let source = "for i in x:\n    print(i,\n    1)".to_string();
+    assert_eq!(
+        cmds,
+        vec![Command::Run {
+            source,
+            filename: "<input>".into()
+        }]
+    );
+}
+
+#[test]
 fn read_only_refuses_changes() {
     let mut v = view();
     v.read_only = true;

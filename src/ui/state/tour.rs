@@ -121,9 +121,54 @@ pub fn split_statements(src: &str) -> Vec<Step> {
     steps
 }
 
+/// What Enter should do with typed text, as Python's REPL decides: `None` when the statement is
+/// complete, else the indentation of the next line (open brackets or strings, a trailing `\`, a
+/// block opened with `:` — a block ends with an empty line).
+pub fn continuation(text: &str) -> Option<String> {
+    let (mut depth, mut triple) = (0i32, None);
+    for line in text.lines() {
+        scan(line, &mut depth, &mut triple);
+    }
+    let last = text.rsplit('\n').next().unwrap_or("");
+    let indent: String = last
+        .chars()
+        .take_while(|c| *c == ' ' || *c == '\t')
+        .collect();
+    let code = last.split('#').next().unwrap_or("").trim_end();
+    if depth > 0 || triple.is_some() || code.ends_with('\\') {
+        return Some(indent);
+    }
+    if code.ends_with(':') {
+        return Some(format!("{indent}    "));
+    }
+    let in_block = text
+        .lines()
+        .next()
+        .is_some_and(|l| l.split('#').next().unwrap_or("").trim_end().ends_with(':'));
+    if in_block && !last.trim().is_empty() {
+        return Some(indent);
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn continuation_like_the_repl() {
+        assert_eq!(continuation("x = 1"), None);
+        assert_eq!(continuation("f(1,"), Some(String::new()));
+        assert_eq!(continuation("s = \"\"\"a"), Some(String::new()));
+        assert_eq!(continuation("x = 1 + \\"), Some(String::new()));
+        assert_eq!(continuation("for i in x:  # loop"), Some("    ".into()));
+        assert_eq!(
+            continuation("for i in x:\n    print(i)"),
+            Some("    ".into())
+        );
+        assert_eq!(continuation("for i in x:\n    print(i)\n"), None);
+        assert_eq!(continuation("d = {'a': 1}"), None);
+    }
 
     #[test]
     fn splits_statements_with_notes() {

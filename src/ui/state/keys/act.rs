@@ -189,6 +189,14 @@ impl View {
         if self.input.text.trim().is_empty() {
             return Vec::new();
         }
+        // An unfinished statement (open bracket, block) gets another line, as in Python's REPL;
+        // only at the end of the input, so Enter in the middle of a pasted block still runs it.
+        if self.input.cursor == self.input.text.len() && !self.input.from_tour {
+            if let Some(indent) = super::super::tour::continuation(&self.input.text) {
+                self.input.insert(&format!("\n{indent}"));
+                return Vec::new();
+            }
+        }
         let filename = match (&self.tour, self.input.from_tour) {
             (Some(t), true) => t.name.clone(),
             _ => "<input>".to_string(),
@@ -200,7 +208,7 @@ impl View {
             self.tour_pending = true;
         }
         self.input.from_tour = false;
-        let source = self.input.take();
+        let source = self.input.take().trim_end().to_string();
         self.typed.push(source.clone());
         vec![Command::Run { source, filename }]
     }
