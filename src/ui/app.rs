@@ -152,6 +152,16 @@ impl<'a> Workbench<'a> {
                 self.view.datasets = self.console.names();
                 self.refresh();
             }
+            Command::Heatmap { name, var } => {
+                match self.console.slice2d(&name, var.as_deref(), 400, 400) {
+                    Ok(grid) => {
+                        let what = var.map_or(name.clone(), |x| format!("{name}.{x}"));
+                        let title = format!("{what}[{} × {}] {}", grid.y, grid.x, grid.at);
+                        v.dialog = Some(super::state::Dialog::Heatmap { title, grid });
+                    }
+                    Err(e) => v.status = Some(format!("heatmap: {e}")),
+                }
+            }
             Command::Trim => {
                 v.status = Some(if super::terminal::trim_allocator() {
                     "returned free allocator memory to the system".into()

@@ -49,6 +49,34 @@ pub struct DatasetInfo {
     pub summary: String,
 }
 
+/// A 2-D slice of an array for the heatmap: row-major values (NaN for missing).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Grid {
+    pub rows: usize,
+    pub cols: usize,
+    pub values: Vec<f64>,
+    /// Dimension names along rows (drawn top to bottom) and columns.
+    pub y: String,
+    pub x: String,
+    /// Where the slice was taken (`time=0`), shown in the title.
+    pub at: String,
+}
+
+impl Grid {
+    /// (min, max) of the finite values, if any.
+    pub fn range(&self) -> Option<(f64, f64)> {
+        let mut it = self.values.iter().copied().filter(|v| v.is_finite());
+        let first = it.next()?;
+        Some(it.fold((first, first), |(lo, hi), v| (lo.min(v), hi.max(v))))
+    }
+    pub fn get(&self, r: usize, c: usize) -> f64 {
+        self.values
+            .get(r * self.cols + c)
+            .copied()
+            .unwrap_or(f64::NAN)
+    }
+}
+
 /// What the workbench needs from the language session.
 ///
 /// The real `Session` implements this by converting its `StatementResult`s into [`ConsoleEntry`]s
@@ -62,6 +90,18 @@ pub trait Console {
     fn names(&mut self) -> Vec<DatasetInfo>;
     /// Completion candidates for `line` with the cursor at byte `cursor` (whole replacement words).
     fn complete(&mut self, line: &str, cursor: usize) -> Vec<String>;
+    /// A 2-D slice of `name` (variable `var` of a dataset, or the array itself) for the heatmap:
+    /// the last two dimensions at index 0 of the others, at most `max_rows` x `max_cols` values
+    /// (strided). The error says why not (not an array, fewer than two dimensions...).
+    fn slice2d(
+        &mut self,
+        _name: &str,
+        _var: Option<&str>,
+        _max_rows: usize,
+        _max_cols: usize,
+    ) -> Result<Grid, String> {
+        Err("heatmaps are not available in this session".into())
+    }
 }
 
 /// Short text of a plain value (numbers, strings, tuples, dicts); natives by type name.
@@ -174,6 +214,8 @@ pub fn describe_obj(name: &str, obj: &Obj, cx: &mut dyn SessionCtx) -> DatasetIn
 /// a fixed word list, and returns errors for statements starting with `raise`.
 #[derive(Debug, Default, Clone)]
 pub struct FakeConsole {
+    /// What `slice2d` returns.
+    pub grid: Option<Grid>,
     pub ran: Vec<String>,
     pub names: Vec<DatasetInfo>,
     pub words: Vec<String>,
@@ -208,6 +250,17 @@ impl Console for FakeConsole {
     }
     fn names(&mut self) -> Vec<DatasetInfo> {
         self.names.clone()
+    }
+    fn slice2d(
+        &mut self,
+        name: &str,
+        _var: Option<&str>,
+        _r: usize,
+        _c: usize,
+    ) -> Result<Grid, String> {
+        self.grid
+            .clone()
+            .ok_or_else(|| format!("{name} is not an array"))
     }
     fn complete(&mut self, line: &str, cursor: usize) -> Vec<String> {
         let word = crate::ui::state::input::word_before(line, cursor);

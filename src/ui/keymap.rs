@@ -60,6 +60,7 @@ actions! {
     ExportDot => "export_dot": "export the job's layer graph as a DOT file",
     Release => "release": "release the selected handle's data (del name; asks)",
     Trim => "trim": "return free allocator memory to the system",
+    Heatmap => "heatmap": "draw a 2-D slice of the selected array as a heatmap",
     Submit => "submit": "run the statement (or the next tour statement)",
     Newline => "newline": "insert a line break",
     HistoryPrev => "history_prev": "previous statement from history",

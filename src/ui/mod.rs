@@ -28,7 +28,7 @@ use std::sync::Arc;
 use anyhow::Context;
 
 pub use app::{EngineLink, Workbench};
-pub use console::{Console, ConsoleEntry, ConsoleError, DatasetInfo, FakeConsole};
+pub use console::{Console, ConsoleEntry, ConsoleError, DatasetInfo, FakeConsole, Grid};
 pub use keymap::{Action, Keymap};
 pub use layout::LayoutConfig;
 pub use pane::Pane;

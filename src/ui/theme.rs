@@ -22,12 +22,14 @@ macro_rules! slots {
             $($(pub $f: Color,)*)*
             /// Colours for layer prefixes in the task stream (cycled, stable per name).
             pub prefixes: Vec<Color>,
+            /// Heatmap scale, low to high.
+            pub heat: Vec<Color>,
             /// Monochrome (NO_COLOR): styles use modifiers only.
             pub mono: bool,
         }
         impl Theme {
             fn blank() -> Theme {
-                Theme { $($($f: Color::Reset,)*)* prefixes: vec![Color::Reset], mono: false }
+                Theme { $($($f: Color::Reset,)*)* prefixes: vec![Color::Reset], heat: vec![Color::Reset], mono: false }
             }
             fn slot(&mut self, sec: &str, key: &str) -> Option<&mut Color> {
                 match (sec, key) {
@@ -109,13 +111,18 @@ impl Theme {
             let body = body
                 .as_table()
                 .ok_or_else(|| err(format!("[{sec}] must be a table of slot = colour")))?;
-            if sec == "palette" {
+            if sec == "palette" || sec == "heat" {
+                let want = if sec == "palette" {
+                    "prefixes"
+                } else {
+                    "scale"
+                };
                 for (k, v) in body {
-                    let list = match (k.as_str(), v) {
-                        ("prefixes", toml::Value::Array(a)) => a,
+                    let list = match v {
+                        toml::Value::Array(a) if k == want => a,
                         _ => {
                             return Err(err(format!(
-                                "[palette] unknown entry '{k}'; expected prefixes = [colours]"
+                                "[{sec}] unknown entry '{k}'; expected {want} = [colours]"
                             )))
                         }
                     };
@@ -127,17 +134,21 @@ impl Theme {
                                 .and_then(parse_color)
                         })
                         .collect::<std::result::Result<Vec<_>, _>>()
-                        .map_err(|m| err(format!("[palette] prefixes: {m}")))?;
+                        .map_err(|m| err(format!("[{sec}] {want}: {m}")))?;
                     if colors.is_empty() {
-                        return Err(err("[palette] prefixes: needs at least one colour".into()));
+                        return Err(err(format!("[{sec}] {want}: needs at least one colour")));
                     }
-                    self.prefixes = colors;
+                    if sec == "palette" {
+                        self.prefixes = colors;
+                    } else {
+                        self.heat = colors;
+                    }
                 }
                 continue;
             }
             if Theme::slot_names(sec).is_empty() {
                 return Err(err(format!(
-                    "unknown section [{sec}]; expected ui, tasks, memory or palette"
+                    "unknown section [{sec}]; expected ui, tasks, memory, palette or heat"
                 )));
             }
             for (k, v) in body {
@@ -203,6 +214,21 @@ impl Theme {
     pub fn bar(&self, c: Color) -> Style {
         Style::new().fg(c)
     }
+    /// The heatmap colour of `t` in 0..=1: RGB stops are interpolated, named ones are steps.
+    pub fn heat_color(&self, t: f64) -> Color {
+        let n = self.heat.len();
+        let x = t.clamp(0.0, 1.0) * (n - 1) as f64;
+        let i = (x.floor() as usize).min(n - 1);
+        match (self.heat[i], self.heat.get(i + 1)) {
+            (Color::Rgb(r0, g0, b0), Some(Color::Rgb(r1, g1, b1))) => {
+                let f = x - i as f64;
+                let mix = |a: u8, b: u8| (a as f64 + (b as f64 - a as f64) * f).round() as u8;
+                Color::Rgb(mix(r0, *r1), mix(g0, *g1), mix(b0, *b1))
+            }
+            _ => self.heat[x.round() as usize],
+        }
+    }
+
     /// Stable colour for a layer prefix.
     pub fn prefix_color(&self, prefix: &str) -> Color {
         let h = prefix.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {

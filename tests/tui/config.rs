@@ -97,6 +97,14 @@ fn themes_builtin_user_and_errors() {
         Color::LightCyan
     );
     assert_eq!(dark.prefix_color("read-csv"), dark.prefix_color("read-csv"));
+    // Heat scales: RGB stops interpolate, named colours are steps.
+    assert_eq!(dark.heat_color(0.0), Color::Rgb(0x44, 0x01, 0x54));
+    assert_eq!(dark.heat_color(1.0), Color::Rgb(0xfd, 0xe7, 0x25));
+    assert_eq!(dark.heat_color(0.5 / 9.0), Color::Rgb(0x46, 0x15, 0x66));
+    let c16 = Theme::builtin("16color").unwrap();
+    assert_eq!(c16.heat_color(0.0), Color::Blue);
+    assert_eq!(c16.heat_color(0.6), Color::Green);
+    assert_eq!(c16.heat_color(2.0), Color::Red);
 
     let t = Theme::resolve(Some(fixture("theme_valid.toml").to_str().unwrap()), None).unwrap();
     assert_eq!(t.border_focused, Color::Magenta);

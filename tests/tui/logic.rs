@@ -8,7 +8,7 @@ use tessera::ui::dot::job_to_dot;
 use tessera::ui::keys::parse_chord;
 use tessera::ui::state::rows::{graph_rows, job_rows, GraphRow};
 use tessera::ui::state::tour::Tour;
-use tessera::ui::{Command, Dialog, FakeConsole, Pane, View, Workbench};
+use tessera::ui::{Command, Dialog, FakeConsole, Grid, Pane, View, Workbench};
 
 use crate::fixtures::{snapshot, view, FakeEngine};
 
@@ -133,6 +133,57 @@ fn enter_continues_unfinished_statements() {
             filename: "<input>".into()
         }]
     );
+}
+
+#[test]
+fn heatmap_of_the_selected_dataset() {
+    let engine = FakeEngine::new(snapshot());
+    let mut console = FakeConsole::default();
+    let mut v = view();
+    v.focus_pane(Pane::Datasets);
+    assert!(
+        press(&mut v, "m").is_empty(),
+        "df is a frame: nothing to draw"
+    );
+    assert_eq!(v.status.as_deref(), Some("df has no 2-D data to draw"));
+    let cmds = press(&mut v, "j m");
+    assert_eq!(
+        cmds,
+        vec![Command::Heatmap {
+            name: "ds".into(),
+            var: Some("t2m".into())
+        }]
+    );
+    let mut wb = Workbench::new(v, &engine, &mut console);
+    wb.execute(cmds.clone());
+    assert_eq!(
+        wb.view.status.as_deref(),
+        Some("heatmap: ds is not an array")
+    );
+    drop(wb);
+    let grid = Grid {
+        rows: 2,
+        cols: 2,
+        values: vec![1.0, 2.0, f64::NAN, 4.0],
+        y: "lat".into(),
+        x: "lon".into(),
+        at: "time=0".into(),
+    };
+    let mut console = FakeConsole {
+        grid: Some(grid),
+        ..Default::default()
+    };
+    let mut wb = Workbench::new(view(), &engine, &mut console);
+    wb.execute(cmds);
+    match &wb.view.dialog {
+        Some(Dialog::Heatmap { title, grid }) => {
+            assert_eq!(title, "ds.t2m[lat × lon] time=0");
+            assert_eq!(grid.range(), Some((1.0, 4.0)), "NaN is skipped");
+        }
+        d => panic!("heatmap expected, got {d:?}"),
+    }
+    press(&mut wb.view, "esc");
+    assert!(wb.view.dialog.is_none());
 }
 
 #[test]

@@ -183,3 +183,37 @@ fn dialogs() {
     key(&mut v, "enter");
     insta::assert_snapshot!("detail_failed_job", render(&v, 100, 30, None));
 }
+
+fn grid() -> tessera::ui::Grid {
+    // A diagonal ramp with a missing corner: values rise left to right and top to bottom.
+    let (rows, cols) = (8, 16);
+    let mut values: Vec<f64> = (0..rows * cols)
+        .map(|i| ((i / cols) + (i % cols)) as f64)
+        .collect();
+    values[0] = f64::NAN;
+    tessera::ui::Grid {
+        rows,
+        cols,
+        values,
+        y: "lat".into(),
+        x: "lon".into(),
+        at: "time=0".into(),
+    }
+}
+
+#[test]
+fn heatmap_monochrome_and_colour() {
+    let mut v = view();
+    v.dialog = Some(tessera::ui::Dialog::Heatmap {
+        title: "ds.t2m[lat × lon] time=0".into(),
+        grid: grid(),
+    });
+    let colour = render(&v, 60, 16, None);
+    assert!(colour.contains('▀'), "{colour}");
+    assert!(
+        colour.contains("1.0000 ") && colour.contains(" 22.0000"),
+        "scale shows min and max"
+    );
+    v.theme = tessera::ui::Theme::mono();
+    insta::assert_snapshot!("heatmap_mono", render(&v, 60, 16, None));
+}

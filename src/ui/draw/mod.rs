@@ -5,6 +5,7 @@ pub mod cmdline;
 pub mod datasets;
 pub mod detail;
 pub mod graph;
+pub mod heatmap;
 pub mod jobs;
 pub mod log;
 pub mod memory;

@@ -64,6 +64,14 @@ pub fn draw(v: &View, f: &mut Frame, area: Rect) {
                 .collect();
             f.render_widget(Paragraph::new(shown).block(boxed(v, title)), r);
         }
+        Dialog::Heatmap { title, grid } => {
+            let r = centered(area, area.width * 9 / 10, area.height * 9 / 10);
+            f.render_widget(Clear, r);
+            let b = boxed(v, title);
+            let inner = b.inner(r);
+            f.render_widget(b, r);
+            super::heatmap::draw(v, grid, f, inner);
+        }
         Dialog::Prompt { label, text } => {
             let r = centered(area, 70, 3);
             f.render_widget(Clear, r);

@@ -108,6 +108,15 @@ impl View {
                     scroll,
                 });
             }
+            Dialog::Heatmap { title, grid } => {
+                let close = matches!(
+                    self.keymap.action(self.focus, k),
+                    Some(Action::Back | Action::Quit | Action::Heatmap)
+                );
+                if !close && k.code != KeyCode::Enter {
+                    self.dialog = Some(Dialog::Heatmap { title, grid });
+                }
+            }
             Dialog::Prompt { label, mut text } => {
                 match (k.code, k.as_text()) {
                     (_, Some(c)) => text.push(c),

@@ -65,6 +65,11 @@ pub enum Command {
     /// Release a named handle (`del name`).
     Release(String),
     Trim,
+    /// Fetch a 2-D slice of a named array (a dataset's variable) and show it as a heatmap.
+    Heatmap {
+        name: String,
+        var: Option<String>,
+    },
 }
 
 /// A modal box over the panes.
@@ -77,6 +82,11 @@ pub enum Dialog {
         title: String,
         lines: Vec<String>,
         scroll: usize,
+    },
+    /// A 2-D slice drawn with half-blocks and a colour scale.
+    Heatmap {
+        title: String,
+        grid: crate::ui::console::Grid,
     },
     /// A line of text to type; Enter runs the prompt's command with it.
     Prompt { label: String, text: String },

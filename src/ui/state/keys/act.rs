@@ -166,6 +166,24 @@ impl View {
                 }
             }
             Trim => return vec![Command::Trim],
+            Heatmap => {
+                let rows = rows::dataset_rows(self);
+                match rows
+                    .get(self.datasets_sel.selected)
+                    .map(|&i| &self.datasets[i])
+                {
+                    Some(d) if d.dims.len() >= 2 || d.kind.contains("Array") => {
+                        let var = d.columns.first().map(|c| c.0.clone());
+                        let var = var.filter(|_| !d.kind.contains("Array"));
+                        return vec![Command::Heatmap {
+                            name: d.name.clone(),
+                            var,
+                        }];
+                    }
+                    Some(d) => self.status = Some(format!("{} has no 2-D data to draw", d.name)),
+                    None => {}
+                }
+            }
             Submit => return self.submit(),
             Newline => self.input.insert("\n"),
             HistoryPrev => self.input.history_prev(),
