@@ -1,7 +1,7 @@
 //! The workbench's view of the language session: a small trait the real `lang::Session` implements
 //! (wired by the lead), so the UI can be developed and tested against [`FakeConsole`].
 
-use crate::lang::object::{Obj, Output, SessionCtx};
+use crate::lang::object::Output;
 
 /// An error of one statement, as the session reports it.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -35,6 +35,8 @@ pub struct DatasetInfo {
     pub chunks: Option<String>,
     /// Frame columns with their dtypes (dtype empty when unknown).
     pub columns: Vec<(String, String)>,
+    /// Array variables: coordinates first, then data variables (a DataArray is its own variable).
+    pub variables: Vec<Variable>,
     /// Array/dataset dimensions with sizes (0 when unknown).
     pub dims: Vec<(String, u64)>,
     pub attrs: Vec<(String, String)>,
@@ -77,10 +79,19 @@ impl Grid {
     }
 }
 
+/// One variable of an array dataset, as `ncdump -h` lists it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Variable {
+    pub name: String,
+    pub dtype: String,
+    pub dims: Vec<String>,
+    pub is_coord: bool,
+}
+
 /// What the workbench needs from the language session.
 ///
 /// The real `Session` implements this by converting its `StatementResult`s into [`ConsoleEntry`]s
-/// and its `names()` through [`describe_obj`].
+/// and its `names()` through [`crate::ui::describe::describe_obj`].
 pub trait Console {
     /// Run source text (one or more statements); returns at once (computes become jobs).
     fn run(&mut self, src: &str, filename: &str) -> Vec<ConsoleEntry>;
@@ -102,112 +113,6 @@ pub trait Console {
     ) -> Result<Grid, String> {
         Err("heatmaps are not available in this session".into())
     }
-}
-
-/// Short text of a plain value (numbers, strings, tuples, dicts); natives by type name.
-pub fn obj_text(obj: &Obj) -> String {
-    fn seq(items: &[Obj]) -> String {
-        items.iter().map(obj_text).collect::<Vec<_>>().join(", ")
-    }
-    match obj {
-        Obj::None => "None".into(),
-        Obj::Bool(b) => if *b { "True" } else { "False" }.into(),
-        Obj::Int(i) => i.to_string(),
-        Obj::Float(f) => format!("{f}"),
-        Obj::Str(s) => s.to_string(),
-        Obj::List(v) => format!("[{}]", seq(v)),
-        Obj::Tuple(v) if v.len() == 1 => format!("({},)", obj_text(&v[0])),
-        Obj::Tuple(v) => format!("({})", seq(v)),
-        Obj::Dict(kv) => {
-            let parts: Vec<String> = kv
-                .iter()
-                .map(|(k, v)| format!("{}: {}", obj_text(k), obj_text(v)))
-                .collect();
-            format!("{{{}}}", parts.join(", "))
-        }
-        other => format!("<{}>", other.type_name()),
-    }
-}
-
-/// Pairs from a dict, a list of pairs, or a table-like native's repr (index → first column).
-fn pairs(obj: &Obj, cx: &mut dyn SessionCtx) -> Vec<(String, String)> {
-    match obj {
-        Obj::Dict(kv) => kv.iter().map(|(k, v)| (obj_text(k), obj_text(v))).collect(),
-        Obj::List(v) | Obj::Tuple(v) => v
-            .iter()
-            .map(|o| match o {
-                Obj::Tuple(p) if p.len() == 2 => (obj_text(&p[0]), obj_text(&p[1])),
-                o => (obj_text(o), String::new()),
-            })
-            .collect(),
-        Obj::Native(n) => match n.repr(cx) {
-            Ok(Output::Table(t)) => t
-                .index
-                .iter()
-                .zip(&t.rows)
-                .map(|(i, r)| (i.clone(), r.first().cloned().unwrap_or_default()))
-                .collect(),
-            _ => Vec::new(),
-        },
-        _ => Vec::new(),
-    }
-}
-
-/// Describe a named object for the datasets pane through its attributes
-/// (`npartitions`, `columns`, `dtypes`, `dims`, `chunks`, `attrs`, `nbytes`). Never fails:
-/// attributes that are missing or raise are left empty.
-pub fn describe_obj(name: &str, obj: &Obj, cx: &mut dyn SessionCtx) -> DatasetInfo {
-    let mut info = DatasetInfo {
-        name: name.to_string(),
-        kind: obj.type_name(),
-        ..Default::default()
-    };
-    let Obj::Native(n) = obj else {
-        info.summary = obj_text(obj);
-        return info;
-    };
-    let attr = |a: &str, cx: &mut dyn SessionCtx| n.get_attr(a, cx).ok().flatten();
-    info.npartitions = attr("npartitions", cx)
-        .and_then(|o| o.as_i64())
-        .map(|v| v as u64);
-    info.chunks = attr("chunks", cx).map(|o| obj_text(&o));
-    if let Some(d) = attr("dtypes", cx) {
-        info.columns = pairs(&d, cx);
-    }
-    if info.columns.is_empty() {
-        if let Some(c) = attr("columns", cx) {
-            info.columns = pairs(&c, cx);
-        }
-    }
-    if let Some(d) = attr("dims", cx) {
-        info.dims = pairs(&d, cx)
-            .into_iter()
-            .map(|(k, v)| (k, v.parse().unwrap_or(0)))
-            .collect();
-    }
-    if let Some(a) = attr("attrs", cx) {
-        info.attrs = pairs(&a, cx);
-    }
-    info.nbytes = attr("nbytes", cx)
-        .and_then(|o| o.as_i64())
-        .map(|v| v as u64);
-    if let Some(c) = n.collection() {
-        let g = c.graph();
-        info.layer = Some(g.layer.name.to_string());
-        info.persisted = !g.holds.is_empty();
-        info.nbytes = info.nbytes.or_else(|| c.estimated_nbytes());
-        if info.persisted {
-            let held: u64 = g
-                .holds
-                .iter()
-                .flat_map(|h| cx.engine().futures_info(h))
-                .filter(|f| f.location == "memory")
-                .map(|f| f.nbytes)
-                .sum();
-            info.held = Some(held);
-        }
-    }
-    info
 }
 
 /// A scripted console for tests, benches and demos: echoes statements, answers completions from

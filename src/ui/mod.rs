@@ -9,6 +9,7 @@
 
 pub mod app;
 pub mod console;
+pub mod describe;
 pub mod dot;
 pub mod draw;
 pub mod format;
@@ -28,7 +29,8 @@ use std::sync::Arc;
 use anyhow::Context;
 
 pub use app::{EngineLink, Workbench};
-pub use console::{Console, ConsoleEntry, ConsoleError, DatasetInfo, FakeConsole, Grid};
+pub use console::{Console, ConsoleEntry, ConsoleError, DatasetInfo, FakeConsole, Grid, Variable};
+pub use describe::describe_obj;
 pub use keymap::{Action, Keymap};
 pub use layout::LayoutConfig;
 pub use pane::Pane;

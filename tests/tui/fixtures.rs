@@ -10,7 +10,7 @@ use tessera::engine::snapshot::{
     RunningTask, TaskRecord,
 };
 use tessera::engine::{Event, JobId, JobKind, JobStatus, LayerId, WorkerId};
-use tessera::ui::{DatasetInfo, EngineLink, View};
+use tessera::ui::{DatasetInfo, EngineLink, Variable, View};
 
 pub const MIB: u64 = 1 << 20;
 pub const GIB: u64 = 1 << 30;
@@ -187,7 +187,20 @@ pub fn datasets() -> Vec<DatasetInfo> {
                 ("lat".into(), 721),
                 ("lon".into(), 1440),
             ],
-            columns: vec![("t2m".into(), "float32".into())],
+            variables: vec![
+                Variable {
+                    name: "time".into(),
+                    dtype: "datetime64[ns]".into(),
+                    dims: vec!["time".into()],
+                    is_coord: true,
+                },
+                Variable {
+                    name: "t2m".into(),
+                    dtype: "float32".into(),
+                    dims: vec!["time".into(), "lat".into(), "lon".into()],
+                    is_coord: false,
+                },
+            ],
             attrs: vec![
                 ("Conventions".into(), "CF-1.6".into()),
                 ("title".into(), "ERA5 2m temperature".into()),

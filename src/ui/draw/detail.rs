@@ -64,7 +64,13 @@ pub fn ncdump_lines(d: &DatasetInfo) -> Vec<String> {
             l.push(format!("\t{n} = {s} ;"));
         }
     }
-    if !d.columns.is_empty() {
+    if !d.variables.is_empty() {
+        l.push("variables:".into());
+        for v in &d.variables {
+            let t = if v.dtype.is_empty() { "?" } else { &v.dtype };
+            l.push(format!("\t{t} {}({}) ;", v.name, v.dims.join(", ")));
+        }
+    } else if !d.columns.is_empty() {
         l.push("variables:".into());
         let along = d
             .dims

@@ -172,9 +172,15 @@ impl View {
                     .get(self.datasets_sel.selected)
                     .map(|&i| &self.datasets[i])
                 {
-                    Some(d) if d.dims.len() >= 2 || d.kind.contains("Array") => {
-                        let var = d.columns.first().map(|c| c.0.clone());
-                        let var = var.filter(|_| !d.kind.contains("Array"));
+                    Some(d) if d.variables.iter().any(|v| !v.is_coord && v.dims.len() >= 2) => {
+                        // A dataset draws its first 2-D data variable; an array draws itself.
+                        let var = d
+                            .variables
+                            .iter()
+                            .find(|v| !v.is_coord && v.dims.len() >= 2);
+                        let var = var
+                            .map(|v| v.name.clone())
+                            .filter(|_| !d.kind.contains("Array"));
                         return vec![Command::Heatmap {
                             name: d.name.clone(),
                             var,
