@@ -18,3 +18,4 @@ pub mod engine;
 pub mod error;
 pub mod io;
 pub mod lang;
+pub mod ui;

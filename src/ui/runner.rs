@@ -1,0 +1,124 @@
+//! The event loop (gitui's model): one thread, a crossbeam `select!` over terminal input, engine
+//! events and a slow tick. Engine events only mark the snapshot stale; snapshots are pulled at most
+//! every 100 ms while things happen, and the screen is redrawn only when something changed.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{never, select, tick, unbounded, Receiver};
+use crossterm::event::{self, Event as TermEvent, KeyEventKind};
+
+use super::app::Workbench;
+use super::draw::draw_frame;
+use super::keys::KeyChord;
+use super::terminal::{TerminalGuard, TERMINATE};
+
+/// Terminal input as the loop sees it.
+pub enum Input {
+    Key(KeyChord),
+    Paste(String),
+    Resize,
+    /// SIGTERM or SIGHUP.
+    Terminate,
+}
+
+const MIN_PULL: Duration = Duration::from_millis(100);
+const TICK: Duration = Duration::from_secs(1);
+
+/// Read terminal events on a thread; stops when `stop` is set (checked every 250 ms).
+pub fn spawn_input(stop: Arc<AtomicBool>) -> Receiver<Input> {
+    let (tx, rx) = unbounded();
+    std::thread::Builder::new()
+        .name("tessera-input".into())
+        .spawn(move || loop {
+            if stop.load(Ordering::Relaxed) {
+                return;
+            }
+            if TERMINATE.load(Ordering::SeqCst) {
+                let _ = tx.send(Input::Terminate);
+                return;
+            }
+            match event::poll(Duration::from_millis(250)) {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(_) => return,
+            }
+            let msg = match event::read() {
+                Ok(TermEvent::Key(k)) if k.kind != KeyEventKind::Release => Input::Key(k.into()),
+                Ok(TermEvent::Paste(s)) => Input::Paste(s),
+                Ok(TermEvent::Resize(..)) => Input::Resize,
+                Ok(_) => continue,
+                Err(_) => return,
+            };
+            if tx.send(msg).is_err() {
+                return;
+            }
+        })
+        .expect("spawn input thread");
+    rx
+}
+
+/// Run until quit or a termination signal. The terminal is restored by the guard's drop.
+pub fn run_loop(
+    guard: &mut TerminalGuard,
+    wb: &mut Workbench<'_>,
+    input: Receiver<Input>,
+) -> anyhow::Result<()> {
+    let mut events = wb.engine.subscribe();
+    let ticker = tick(TICK);
+    let mut dirty = true;
+    let mut stale = true;
+    let mut last_pull = Instant::now() - MIN_PULL;
+    loop {
+        if stale && last_pull.elapsed() >= MIN_PULL {
+            dirty |= wb.refresh();
+            stale = false;
+            last_pull = Instant::now();
+        }
+        if dirty {
+            guard.terminal.draw(|f| draw_frame(&wb.view, f))?;
+            dirty = false;
+        }
+        if wb.quit {
+            return Ok(());
+        }
+        let wait = if stale {
+            MIN_PULL.saturating_sub(last_pull.elapsed())
+        } else {
+            TICK * 2
+        };
+        select! {
+            recv(input) -> m => match m {
+                Ok(Input::Key(k)) => {
+                    let cmds = wb.view.handle_key(k);
+                    wb.execute(cmds);
+                    dirty = true;
+                }
+                Ok(Input::Paste(s)) => {
+                    wb.view.handle_paste(&s);
+                    dirty = true;
+                }
+                Ok(Input::Resize) => dirty = true,
+                Ok(Input::Terminate) | Err(_) => return Ok(()),
+            },
+            recv(events) -> e => match e {
+                Ok(e) => {
+                    wb.on_event(&e);
+                    // Drain the burst: one refresh covers them all.
+                    for e in events.try_iter().take(10_000) {
+                        wb.on_event(&e);
+                    }
+                    stale = true;
+                }
+                // The engine went away: stop listening rather than spin on a closed channel.
+                Err(_) => events = never(),
+            },
+            recv(ticker) -> _ => {
+                stale = true;
+                dirty |= wb.poll_console();
+            },
+            default(wait) => {},
+        }
+    }
+}

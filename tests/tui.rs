@@ -1,0 +1,12 @@
+//! Workbench tests: pane snapshots (TestBackend + insta), keymap/theme/layout TOML parsing with
+//! valid and invalid fixtures, and view-model logic (filters, selection, dialogs, tour) driven through
+//! the controller with a fake engine and a fake console.
+
+#[path = "tui/config.rs"]
+mod config;
+#[path = "tui/fixtures.rs"]
+mod fixtures;
+#[path = "tui/logic.rs"]
+mod logic;
+#[path = "tui/panes.rs"]
+mod panes;
