@@ -14,8 +14,11 @@
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 pub mod array;
+pub mod bench;
+pub mod demo;
 pub mod engine;
 pub mod error;
 pub mod io;
 pub mod lang;
 pub mod ui;
+pub mod units;

@@ -1,0 +1,112 @@
+//! Built-in demo data: a BOM-like station CSV tree and a CMIP6-like multi-file netCDF dataset, written
+//! deterministically for a seed so the README, the tutorial and the tests all see the same files.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::io::demo_bom::{write_bom_demo, BomDemoOptions, BomDemoSummary};
+use crate::io::demo_cmip6::{write_cmip6_demo, Cmip6DemoOptions, Cmip6DemoSummary};
+
+/// What to generate.
+#[derive(Debug, Clone, Default)]
+pub struct DemoOptions {
+    pub bom: Option<BomDemoOptions>,
+    pub cmip6: Option<Cmip6DemoOptions>,
+}
+
+impl DemoOptions {
+    /// Both datasets with their default sizes.
+    pub fn full() -> Self {
+        DemoOptions {
+            bom: Some(BomDemoOptions::default()),
+            cmip6: Some(Cmip6DemoOptions::default()),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct DemoSummary {
+    pub dir: PathBuf,
+    pub bom: Option<BomDemoSummary>,
+    pub cmip6: Option<Cmip6DemoSummary>,
+}
+
+/// The marker written last: its presence means the demo in `dir` is complete.
+const MARKER: &str = ".tessera-demo-complete";
+
+/// Write the demo data under `dir` (created if needed).
+pub fn write_demo(dir: &Path, opts: &DemoOptions) -> Result<DemoSummary> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let _ = std::fs::remove_file(dir.join(MARKER));
+    let mut out = DemoSummary {
+        dir: dir.to_path_buf(),
+        ..Default::default()
+    };
+    if let Some(b) = &opts.bom {
+        out.bom = Some(write_bom_demo(dir, b)?);
+    }
+    if let Some(c) = &opts.cmip6 {
+        out.cmip6 = Some(write_cmip6_demo(dir, c)?);
+    }
+    std::fs::write(dir.join(MARKER), b"ok\n").map_err(|e| Error::io(dir.join(MARKER), e))?;
+    Ok(out)
+}
+
+/// True when `dir` holds a complete demo (a generation interrupted halfway does not count).
+pub fn demo_is_complete(dir: &Path) -> bool {
+    dir.join(MARKER).is_file()
+}
+
+/// Where the workbench keeps its demo data: the user's cache directory.
+pub fn default_demo_dir() -> PathBuf {
+    dirs::cache_dir()
+        .unwrap_or_else(std::env::temp_dir)
+        .join("tessera")
+        .join("demo")
+}
+
+impl std::fmt::Display for DemoSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "demo data in {}", self.dir.display())?;
+        if let Some(b) = &self.bom {
+            writeln!(
+                f,
+                "  stations: {} CSV files, {} rows, {} bytes  ({})",
+                b.files, b.rows, b.bytes, b.pattern
+            )?;
+        }
+        if let Some(c) = &self.cmip6 {
+            writeln!(
+                f,
+                "  CMIP6 pr: {} netCDF files, time={} lat={} lon={}, {} bytes on disk  ({})",
+                c.files.len(),
+                c.ntime,
+                c.nlat,
+                c.nlon,
+                c.disk_bytes,
+                c.pattern
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// The tutorial session, embedded so the workbench works from any directory.
+pub const TUTORIAL: &str = include_str!("../sessions/tutorial.tess");
+
+/// Get the workbench's first run ready: generate the demo data in the cache directory when missing
+/// (with a progress line on the terminal), make it the working directory, and return the tutorial's path.
+pub fn prepare_tutorial() -> Result<PathBuf> {
+    let dir = default_demo_dir();
+    if !demo_is_complete(&dir) {
+        eprint!("tessera: generating demo data in {} ... ", dir.display());
+        let t0 = std::time::Instant::now();
+        let s = write_demo(&dir, &DemoOptions::full())?;
+        eprintln!("done in {:.1}s", t0.elapsed().as_secs_f64());
+        eprint!("{s}");
+    }
+    std::env::set_current_dir(&dir).map_err(|e| Error::io(&dir, e))?;
+    let tut = dir.join("tutorial.tess");
+    std::fs::write(&tut, TUTORIAL).map_err(|e| Error::io(&tut, e))?;
+    Ok(tut)
+}
