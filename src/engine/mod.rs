@@ -8,6 +8,7 @@ pub mod ids;
 pub mod snapshot;
 pub mod store;
 pub mod value;
+pub mod visualize;
 
 pub use cancel::CancelToken;
 pub use events::{Event, JobKind, JobStatus, LogLevel};
