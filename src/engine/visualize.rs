@@ -157,11 +157,15 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::engine::graph::{DepPattern, FnKernel, Layer, LayerInput};
+    use crate::engine::graph::{DepPattern, FnKernel, Inputs, Layer, LayerInput, TaskContext};
     use crate::engine::value::{Scalar, Value};
 
+    fn kernel(i: u32, _: &Inputs<'_>, _: &TaskContext<'_>) -> Result<Value> {
+        Ok(Value::Scalar(Scalar::Int(i as i64)))
+    }
+
     fn chain() -> Graph {
-        let k = Arc::new(FnKernel(|i: u32, _: &_, _: &_| Ok(Value::Scalar(Scalar::Int(i as i64)))));
+        let k: Arc<dyn crate::engine::graph::Kernel> = Arc::new(FnKernel(kernel));
         let a = Layer::new("range", 100, vec![], k.clone());
         let b = Layer::new(
             "sum-chunk",

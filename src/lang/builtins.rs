@@ -253,8 +253,14 @@ fn round(args: Args, _cx: &mut dyn SessionCtx) -> Result<Obj, Error> {
             Obj::Int(i) => Ok(Obj::Int(*i)),
             o => {
                 let f = o.as_f64().ok_or_else(|| type_err("round() needs a number"))?;
-                let m = 10f64.powi(d as i32);
-                Ok(Obj::Float((f * m).round_ties_even() / m))
+                if d >= 0 && f.is_finite() {
+                    // Python rounds the exact binary value (2.675 is 2.67499...): so does `format!`.
+                    let s = format!("{:.*}", d.min(300) as usize, f);
+                    Ok(Obj::Float(s.parse().unwrap_or(f)))
+                } else {
+                    let m = 10f64.powi(d as i32);
+                    Ok(Obj::Float((f * m).round_ties_even() / m))
+                }
             }
         },
     }

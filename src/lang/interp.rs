@@ -158,7 +158,15 @@ impl Interp {
         Ok(match v {
             Obj::None => None,
             Obj::Native(n) => Some(n.clone().repr(self)?),
-            other => Some(Output::Text(pyops::repr(other))),
+            other => Some(Output::Text(self.repr_text(other))),
+        })
+    }
+
+    /// Python's `repr` with natives inside containers shown by their own repr.
+    pub fn repr_text(&mut self, v: &Obj) -> String {
+        pyops::repr_with(v, &mut |n| match n.repr(self) {
+            Ok(o) => output_text(&o),
+            Err(_) => format!("<{}>", n.type_name()),
         })
     }
 
@@ -434,7 +442,7 @@ impl Interp {
                         (Some('r' | 'a'), Obj::Native(_)) | (None | Some('s'), Obj::Native(_)) => {
                             self.to_text(&v)?
                         }
-                        (Some('r' | 'a'), _) => pyops::repr(&v),
+                        (Some('r' | 'a'), _) => self.repr_text(&v),
                         _ => pyops::format_spec(&v, &spec).map_err(|r| r.at(expr.pos))?,
                     };
                     out.push_str(&text);

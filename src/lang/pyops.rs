@@ -36,22 +36,30 @@ pub fn repr_str(s: &str) -> String {
     out
 }
 
-/// `repr` of plain values; natives are shown by the caller (they need the session), here as `<type>`.
+/// `repr` of plain values; natives are shown as `<type>` (see [`repr_with`]).
 pub fn repr(o: &Obj) -> String {
+    repr_with(o, &mut |n| format!("<{}>", n.type_name()))
+}
+
+/// `repr` with natives (also inside lists, tuples and dicts) shown by `native`.
+pub fn repr_with(o: &Obj, native: &mut dyn FnMut(&Arc<dyn super::object::Native>) -> String) -> String {
+    let join = |v: &[Obj], native: &mut dyn FnMut(&Arc<dyn super::object::Native>) -> String| {
+        v.iter().map(|x| repr_with(x, native)).collect::<Vec<_>>().join(", ")
+    };
     match o {
         Obj::None => "None".into(),
         Obj::Bool(b) => if *b { "True" } else { "False" }.into(),
         Obj::Int(i) => i.to_string(),
         Obj::Float(f) => fmt_float(*f),
         Obj::Str(s) => repr_str(s),
-        Obj::List(v) => format!("[{}]", join(v)),
-        Obj::Tuple(v) if v.len() == 1 => format!("({},)", repr(&v[0])),
-        Obj::Tuple(v) => format!("({})", join(v)),
+        Obj::List(v) => format!("[{}]", join(v, native)),
+        Obj::Tuple(v) if v.len() == 1 => format!("({},)", repr_with(&v[0], native)),
+        Obj::Tuple(v) => format!("({})", join(v, native)),
         Obj::Dict(items) => format!(
             "{{{}}}",
             items
                 .iter()
-                .map(|(k, v)| format!("{}: {}", repr(k), repr(v)))
+                .map(|(k, v)| format!("{}: {}", repr_with(k, native), repr_with(v, native)))
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
@@ -59,14 +67,10 @@ pub fn repr(o: &Obj) -> String {
             let part = |x: &Option<Box<Obj>>| x.as_deref().map_or("None".to_string(), repr);
             format!("slice({}, {}, {})", part(a), part(b), part(c))
         }
-        Obj::Native(n) => format!("<{}>", n.type_name()),
+        Obj::Native(n) => native(n),
         Obj::Builtin(name) => format!("<built-in function {name}>"),
         Obj::Method(recv, name) => format!("<bound method {name} of {}>", recv.type_name()),
     }
-}
-
-fn join(v: &[Obj]) -> String {
-    v.iter().map(repr).collect::<Vec<_>>().join(", ")
 }
 
 /// Python's `str`: strings as they are, everything else as `repr`.

@@ -279,7 +279,7 @@ mod tests {
              l = [1, 2, 3, 4]\nl[::2], l[-2:]\nd = {'a': 1}\nd['b'] = 2\nd\n'a' in d, 5 in l\n\
              print('x', 1, [2], sep='-')\n",
         );
-        assert_eq!(out[1], "'1234.57 1,234.6 'x' 1234.5678'");
+        assert_eq!(out[1], "\"1234.57 1,234.6 'x' 1234.5678\"");
         assert_eq!(out[3], "('el', 'o')");
         assert_eq!(out[5], "([1, 3], [3, 4])");
         assert_eq!(out[8], "{'a': 1, 'b': 2}");
