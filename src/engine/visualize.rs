@@ -27,10 +27,18 @@ pub fn to_dot(graph: &Graph, tasks: bool) -> String {
 pub fn to_dot_with(graph: &Graph, tasks: bool, rankdir: &str) -> String {
     let layers = graph.layer.topo();
     let mut out = String::new();
-    let _ = writeln!(out, "digraph {{\n  rankdir={rankdir};\n  node [fontname=\"Helvetica\"];");
+    let _ = writeln!(
+        out,
+        "digraph {{\n  rankdir={rankdir};\n  node [fontname=\"Helvetica\"];"
+    );
     if !tasks {
         for l in &layers {
-            let label = format!("{}\\n{} task{}", l.name, l.ntasks, if l.ntasks == 1 { "" } else { "s" });
+            let label = format!(
+                "{}\\n{} task{}",
+                l.name,
+                l.ntasks,
+                if l.ntasks == 1 { "" } else { "s" }
+            );
             let _ = writeln!(
                 out,
                 "  {} [shape=box, style=filled, fillcolor=\"#e8f0fe\", label=\"{label}\"];",
@@ -139,7 +147,10 @@ pub fn write_graph(dot: &str, filename: Option<&str>, format: Option<&str>) -> R
             if !done.status.success() {
                 return Err(Error::file(
                     &path,
-                    format!("dot failed: {}", String::from_utf8_lossy(&done.stderr).trim()),
+                    format!(
+                        "dot failed: {}",
+                        String::from_utf8_lossy(&done.stderr).trim()
+                    ),
                 ));
             }
         }
@@ -170,13 +181,19 @@ mod tests {
         let b = Layer::new(
             "sum-chunk",
             100,
-            vec![LayerInput { layer: a.clone(), pattern: DepPattern::Blockwise }],
+            vec![LayerInput {
+                layer: a.clone(),
+                pattern: DepPattern::Blockwise,
+            }],
             k.clone(),
         );
         let c = Layer::new(
             "sum-agg",
             1,
-            vec![LayerInput { layer: b, pattern: DepPattern::All }],
+            vec![LayerInput {
+                layer: b,
+                pattern: DepPattern::All,
+            }],
             k,
         );
         Graph::new(c)

@@ -74,7 +74,10 @@ impl Builtins {
     }
 
     pub(crate) fn get(&self, name: &str) -> Option<Callable> {
-        self.entries.iter().find(|(n, _)| n == name).map(|(_, c)| *c)
+        self.entries
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, c)| *c)
     }
 }
 
@@ -128,7 +131,10 @@ pub(crate) fn text_of(o: &Obj, cx: &mut dyn SessionCtx) -> Result<String, Error>
 fn print(args: Args, cx: &mut dyn SessionCtx) -> Result<Obj, Error> {
     args.check("print", usize::MAX, &["sep", "end", "flush"])?;
     let sep = match args.opt(usize::MAX, "sep") {
-        Some(s) => s.as_str().ok_or_else(|| type_err("sep must be None or a string"))?.to_string(),
+        Some(s) => s
+            .as_str()
+            .ok_or_else(|| type_err("sep must be None or a string"))?
+            .to_string(),
         None => " ".into(),
     };
     let mut parts = Vec::new();
@@ -203,9 +209,17 @@ fn int_of(args: Args, _cx: &mut dyn SessionCtx) -> Result<Obj, Error> {
         Obj::Float(f) if f.is_finite() => f.trunc() as i64,
         Obj::Float(f) => return Err(type_err(format!("cannot convert float {f} to integer"))),
         Obj::Str(s) => s.trim().replace('_', "").parse().map_err(|_| {
-            type_err(format!("invalid literal for int() with base 10: {}", pyops::repr_str(s)))
+            type_err(format!(
+                "invalid literal for int() with base 10: {}",
+                pyops::repr_str(s)
+            ))
         })?,
-        other => return Err(type_err(format!("int() argument must be a string or a number, not '{}'", other.type_name()))),
+        other => {
+            return Err(type_err(format!(
+                "int() argument must be a string or a number, not '{}'",
+                other.type_name()
+            )))
+        }
     }))
 }
 
@@ -216,11 +230,17 @@ fn float_of(args: Args, _cx: &mut dyn SessionCtx) -> Result<Obj, Error> {
             "inf" | "infinity" => f64::INFINITY,
             "-inf" | "-infinity" => f64::NEG_INFINITY,
             t => t.parse().map_err(|_| {
-                type_err(format!("could not convert string to float: {}", pyops::repr_str(s)))
+                type_err(format!(
+                    "could not convert string to float: {}",
+                    pyops::repr_str(s)
+                ))
             })?,
         },
         o => o.as_f64().ok_or_else(|| {
-            type_err(format!("float() argument must be a string or a number, not '{}'", o.type_name()))
+            type_err(format!(
+                "float() argument must be a string or a number, not '{}'",
+                o.type_name()
+            ))
         })?,
     }))
 }
@@ -233,26 +253,40 @@ fn bool_of(args: Args, _cx: &mut dyn SessionCtx) -> Result<Obj, Error> {
 
 fn abs(args: Args, _cx: &mut dyn SessionCtx) -> Result<Obj, Error> {
     match one(&args, "abs")? {
-        Obj::Int(i) => Ok(Obj::Int(i.checked_abs().ok_or_else(|| type_err("integer overflow"))?)),
+        Obj::Int(i) => Ok(Obj::Int(
+            i.checked_abs()
+                .ok_or_else(|| type_err("integer overflow"))?,
+        )),
         Obj::Float(f) => Ok(Obj::Float(f.abs())),
         Obj::Bool(b) => Ok(Obj::Int(*b as i64)),
-        o => Err(type_err(format!("bad operand type for abs(): '{}'", o.type_name()))),
+        o => Err(type_err(format!(
+            "bad operand type for abs(): '{}'",
+            o.type_name()
+        ))),
     }
 }
 
 fn round(args: Args, _cx: &mut dyn SessionCtx) -> Result<Obj, Error> {
     args.check("round", 2, &["ndigits"])?;
-    let x = args.get(0, "number").ok_or_else(|| type_err("round() missing required argument 'number'"))?;
+    let x = args
+        .get(0, "number")
+        .ok_or_else(|| type_err("round() missing required argument 'number'"))?;
     match args.opt(1, "ndigits").and_then(Obj::as_i64) {
         None => match x {
             Obj::Int(i) => Ok(Obj::Int(*i)),
             // Python rounds half to even.
-            o => Ok(Obj::Int(o.as_f64().ok_or_else(|| type_err("round() needs a number"))?.round_ties_even() as i64)),
+            o => Ok(Obj::Int(
+                o.as_f64()
+                    .ok_or_else(|| type_err("round() needs a number"))?
+                    .round_ties_even() as i64,
+            )),
         },
         Some(d) => match x {
             Obj::Int(i) => Ok(Obj::Int(*i)),
             o => {
-                let f = o.as_f64().ok_or_else(|| type_err("round() needs a number"))?;
+                let f = o
+                    .as_f64()
+                    .ok_or_else(|| type_err("round() needs a number"))?;
                 if d >= 0 && f.is_finite() {
                     // Python rounds the exact binary value (2.675 is 2.67499...): so does `format!`.
                     let s = format!("{:.*}", d.min(300) as usize, f);
@@ -273,7 +307,10 @@ fn items(args: &Args, func: &str) -> Result<Vec<Obj>, Error> {
         [Obj::Dict(v)] => Ok(v.iter().map(|(k, _)| k.clone()).collect()),
         [one] if !matches!(one, Obj::Str(_)) || func == "list" => match one {
             Obj::Str(s) => Ok(s.chars().map(|c| Obj::str(c.to_string())).collect()),
-            o => Err(type_err(format!("'{}' object is not iterable", o.type_name()))),
+            o => Err(type_err(format!(
+                "'{}' object is not iterable",
+                o.type_name()
+            ))),
         },
         many => Ok(many.to_vec()),
     }
@@ -323,7 +360,8 @@ fn sum(args: Args, _cx: &mut dyn SessionCtx) -> Result<Obj, Error> {
     };
     let mut acc = args.opt(1, "start").cloned().unwrap_or(Obj::Int(0));
     for x in v.iter() {
-        acc = pyops::binary(super::object::BinOp::Add, &acc, x).map_err(|r| Error::value(r.message))?;
+        acc = pyops::binary(super::object::BinOp::Add, &acc, x)
+            .map_err(|r| Error::value(r.message))?;
     }
     Ok(acc)
 }
@@ -341,7 +379,10 @@ fn sorted(args: Args, _cx: &mut dyn SessionCtx) -> Result<Obj, Error> {
     if let Some(e) = err {
         return Err(e);
     }
-    if args.opt(1, "reverse").is_some_and(|r| pyops::truthy(r).unwrap_or(false)) {
+    if args
+        .opt(1, "reverse")
+        .is_some_and(|r| pyops::truthy(r).unwrap_or(false))
+    {
         v.reverse();
     }
     Ok(Obj::List(Arc::new(v)))
@@ -360,7 +401,14 @@ fn range(args: Args, _cx: &mut dyn SessionCtx) -> Result<Obj, Error> {
     let ints: Vec<i64> = args
         .positional
         .iter()
-        .map(|o| o.as_i64().ok_or_else(|| type_err(format!("'{}' object cannot be interpreted as an integer", o.type_name()))))
+        .map(|o| {
+            o.as_i64().ok_or_else(|| {
+                type_err(format!(
+                    "'{}' object cannot be interpreted as an integer",
+                    o.type_name()
+                ))
+            })
+        })
         .collect::<Result<_, _>>()?;
     let (start, stop, step) = match ints.as_slice() {
         [stop] => (0, *stop, 1),
@@ -373,7 +421,9 @@ fn range(args: Args, _cx: &mut dyn SessionCtx) -> Result<Obj, Error> {
     }
     let n = ((stop - start) + step - step.signum()) / step;
     if n > 10_000_000 {
-        return Err(type_err("range() of more than 10 million items is not supported (it is a list here)"));
+        return Err(type_err(
+            "range() of more than 10 million items is not supported (it is a list here)",
+        ));
     }
     Ok(Obj::List(Arc::new(
         (0..n.max(0)).map(|i| Obj::Int(start + i * step)).collect(),
@@ -382,7 +432,11 @@ fn range(args: Args, _cx: &mut dyn SessionCtx) -> Result<Obj, Error> {
 
 fn slice(args: Args, _cx: &mut dyn SessionCtx) -> Result<Obj, Error> {
     args.check("slice", 3, &[])?;
-    let p: Vec<Option<Box<Obj>>> = args.positional.iter().map(|o| Some(Box::new(o.clone()))).collect();
+    let p: Vec<Option<Box<Obj>>> = args
+        .positional
+        .iter()
+        .map(|o| Some(Box::new(o.clone())))
+        .collect();
     Ok(match p.as_slice() {
         [b] => Obj::Slice(None, b.clone(), None),
         [a, b] => Obj::Slice(a.clone(), b.clone(), None),
@@ -397,13 +451,19 @@ fn dir(args: Args, _cx: &mut dyn SessionCtx) -> Result<Obj, Error> {
         o => super::plain_methods::names(o),
     };
     names.sort();
-    Ok(Obj::List(Arc::new(names.into_iter().map(Obj::str).collect())))
+    Ok(Obj::List(Arc::new(
+        names.into_iter().map(Obj::str).collect(),
+    )))
 }
 
 /// Dask's `parse_bytes`: `kB`/`MB`/`GB` are powers of 1000, `KiB`/`MiB`/`GiB` of 1024, case-insensitive.
 pub fn parse_bytes_str(s: &str) -> Result<u64, Error> {
     let s: String = s.chars().filter(|c| *c != ' ').collect();
-    let s = if s.chars().any(|c| c.is_ascii_digit()) { s } else { format!("1{s}") };
+    let s = if s.chars().any(|c| c.is_ascii_digit()) {
+        s
+    } else {
+        format!("1{s}")
+    };
     let split = s.rfind(|c: char| !c.is_alphabetic()).map_or(0, |i| i + 1);
     let (num, unit) = s.split_at(split);
     let n: f64 = num
@@ -421,14 +481,24 @@ pub fn parse_bytes_str(s: &str) -> Result<u64, Error> {
         "gib" | "gi" => 1024f64.powi(3),
         "tib" | "ti" => 1024f64.powi(4),
         "pib" | "pi" => 1024f64.powi(5),
-        _ => return Err(Error::value(format!("Could not interpret '{unit}' as a byte unit"))),
+        _ => {
+            return Err(Error::value(format!(
+                "Could not interpret '{unit}' as a byte unit"
+            )))
+        }
     };
     Ok((n * mult) as u64)
 }
 
 /// Dask's `format_bytes`: binary prefixes with two decimals from 0.9 of a unit (`'216.54 MiB'`).
 pub fn format_bytes_u64(n: u64) -> String {
-    let units = [("Pi", 1u64 << 50), ("Ti", 1 << 40), ("Gi", 1 << 30), ("Mi", 1 << 20), ("ki", 1 << 10)];
+    let units = [
+        ("Pi", 1u64 << 50),
+        ("Ti", 1 << 40),
+        ("Gi", 1 << 30),
+        ("Mi", 1 << 20),
+        ("ki", 1 << 10),
+    ];
     for (prefix, k) in units {
         if n as f64 >= k as f64 * 0.9 {
             return format!("{:.2} {prefix}B", n as f64 / k as f64);
@@ -440,7 +510,10 @@ pub fn format_bytes_u64(n: u64) -> String {
 fn parse_bytes(args: Args, _cx: &mut dyn SessionCtx) -> Result<Obj, Error> {
     match one(&args, "parse_bytes")? {
         Obj::Str(s) => Ok(Obj::Int(parse_bytes_str(s)? as i64)),
-        o => o.as_f64().map(|f| Obj::Int(f as i64)).ok_or_else(|| type_err("parse_bytes() takes a string or a number")),
+        o => o
+            .as_f64()
+            .map(|f| Obj::Int(f as i64))
+            .ok_or_else(|| type_err("parse_bytes() takes a string or a number")),
     }
 }
 
@@ -483,7 +556,15 @@ mod tests {
         assert_eq!(r.names().collect::<Vec<_>>(), vec!["read_csv", "x"]);
         assert!(matches!(r.get("read_csv"), Some(Callable::Fn(_))));
         let std = Builtins::standard();
-        for name in ["print", "compute", "persist", "Client", "run", "visualize", "futures_of"] {
+        for name in [
+            "print",
+            "compute",
+            "persist",
+            "Client",
+            "run",
+            "visualize",
+            "futures_of",
+        ] {
             assert!(std.contains(name), "{name} missing");
         }
     }

@@ -30,9 +30,11 @@ fn memory_arg(o: &Obj) -> Result<Option<u64>, Raise> {
         Obj::None => None,
         Obj::Str(s) if s.eq_ignore_ascii_case("auto") => None,
         Obj::Str(s) => Some(parse_bytes_str(s)?),
-        o => Some(o.as_f64().ok_or_else(|| {
-            Raise::type_error("memory_limit must be bytes or a string like '4GB'")
-        })? as u64),
+        o => {
+            Some(o.as_f64().ok_or_else(|| {
+                Raise::type_error("memory_limit must be bytes or a string like '4GB'")
+            })? as u64)
+        }
     }
     .filter(|b| *b > 0))
 }
@@ -42,7 +44,9 @@ fn positive(o: Option<&Obj>, name: &str) -> Result<Option<usize>, Raise> {
         None => Ok(None),
         Some(x) => match x.as_i64() {
             Some(n) if n > 0 => Ok(Some(n as usize)),
-            _ => Err(Raise::value_error(format!("{name} must be a positive integer"))),
+            _ => Err(Raise::value_error(format!(
+                "{name} must be a positive integer"
+            ))),
         },
     }
 }
@@ -52,8 +56,16 @@ fn client(interp: &mut Interp, args: Args) -> Result<Obj, Raise> {
         "Client",
         1,
         &[
-            "n_workers", "threads_per_worker", "memory_limit", "processes", "address",
-            "dashboard_address", "silence_logs", "set_as_default", "asynchronous", "name",
+            "n_workers",
+            "threads_per_worker",
+            "memory_limit",
+            "processes",
+            "address",
+            "dashboard_address",
+            "silence_logs",
+            "set_as_default",
+            "asynchronous",
+            "name",
             "local_directory",
         ],
     )?;
@@ -69,7 +81,10 @@ fn client(interp: &mut Interp, args: Args) -> Result<Obj, Raise> {
         }
     }
     let workers = positive(args.opt(usize::MAX, "n_workers"), "n_workers")?;
-    let per = positive(args.opt(usize::MAX, "threads_per_worker"), "threads_per_worker")?;
+    let per = positive(
+        args.opt(usize::MAX, "threads_per_worker"),
+        "threads_per_worker",
+    )?;
     let mut cfg = interp.engine_ref().config();
     // Dask's LocalCluster: a missing count is derived so that workers × threads ≈ cores.
     let (n, t) = match (workers, per) {
@@ -82,7 +97,10 @@ fn client(interp: &mut Interp, args: Args) -> Result<Obj, Raise> {
     if let Some(m) = args.get(usize::MAX, "memory_limit") {
         cfg.memory_limit = memory_arg(m)?.map(|per_worker| per_worker.saturating_mul(n as u64));
     }
-    if let Some(dir) = args.opt(usize::MAX, "local_directory").and_then(Obj::as_str) {
+    if let Some(dir) = args
+        .opt(usize::MAX, "local_directory")
+        .and_then(Obj::as_str)
+    {
         cfg.spill_dir = Some(dir.into());
     }
     interp.engine_ref().reconfigure(cfg)?;
@@ -127,8 +145,17 @@ impl Native for ClientObj {
     }
     fn attr_names(&self) -> Vec<String> {
         [
-            "compute", "persist", "cancel", "restart", "close", "gather", "n_workers",
-            "threads_per_worker", "nthreads", "memory_limit", "dashboard_link",
+            "compute",
+            "persist",
+            "cancel",
+            "restart",
+            "close",
+            "gather",
+            "n_workers",
+            "threads_per_worker",
+            "nthreads",
+            "memory_limit",
+            "dashboard_link",
         ]
         .iter()
         .map(|s| s.to_string())

@@ -7,7 +7,9 @@ use super::modules::Module;
 use super::object::{Obj, Output, SessionCtx};
 use crate::engine::Engine;
 
-const KEYWORDS: &[&str] = &["True", "False", "None", "and", "or", "not", "in", "is", "del", "import", "from"];
+const KEYWORDS: &[&str] = &[
+    "True", "False", "None", "and", "or", "not", "in", "is", "del", "import", "from",
+];
 
 /// A context for attribute lookups during completion: output is dropped, and natives see an
 /// interactive session so they avoid long work.
@@ -143,8 +145,10 @@ pub(crate) fn complete(interp: &Interp, line: &str, cursor: usize) -> Vec<String
                 .rev()
                 .collect();
             if let Some(v) = resolve(interp, &chain) {
-                let mut cols: Vec<String> =
-                    columns(interp, &v).into_iter().filter(|c| c.starts_with(partial)).collect();
+                let mut cols: Vec<String> = columns(interp, &v)
+                    .into_iter()
+                    .filter(|c| c.starts_with(partial))
+                    .collect();
                 cols.sort();
                 return cols;
             }
@@ -192,7 +196,10 @@ mod tests {
     #[test]
     fn names_attributes_and_paths() {
         let mut s = Session::detached();
-        s.run_source("import dask.dataframe as dd\nmy_frame = 1\nmy_file = {'a': 1}", "t");
+        s.run_source(
+            "import dask.dataframe as dd\nmy_frame = 1\nmy_file = {'a': 1}",
+            "t",
+        );
         assert_eq!(s.complete("x = my_f", 8), vec!["my_file", "my_frame"]);
         assert!(s.complete("pri", 3).contains(&"print".to_string()));
         assert_eq!(s.complete("my_file.ke", 10), vec!["keys"]);
@@ -203,6 +210,9 @@ mod tests {
         let line = format!("x = read_csv('{}/data_", dir.path().display());
         let got = s.complete(&line, line.chars().count());
         let base = dir.path().display().to_string();
-        assert_eq!(got, vec![format!("{base}/data_1.csv"), format!("{base}/data_dir/")]);
+        assert_eq!(
+            got,
+            vec![format!("{base}/data_1.csv"), format!("{base}/data_dir/")]
+        );
     }
 }

@@ -171,7 +171,7 @@ impl Interp {
     }
 
     /// `str(v)` as `print` shows it: natives by their repr, tables rendered as text.
-    pub fn to_text(&mut self, v: &Obj) -> Result<String, Raise> {
+    pub fn text_for(&mut self, v: &Obj) -> Result<String, Raise> {
         Ok(match v {
             Obj::Native(n) => output_text(&n.clone().repr(self)?),
             other => pyops::to_str(other),
@@ -440,7 +440,7 @@ impl Interp {
                     let spec = self.fstring(spec)?;
                     let text = match (conversion, &v) {
                         (Some('r' | 'a'), Obj::Native(_)) | (None | Some('s'), Obj::Native(_)) => {
-                            self.to_text(&v)?
+                            self.text_for(&v)?
                         }
                         (Some('r' | 'a'), _) => self.repr_text(&v),
                         _ => pyops::format_spec(&v, &spec).map_err(|r| r.at(expr.pos))?,

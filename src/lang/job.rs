@@ -194,11 +194,7 @@ pub(crate) fn start(interp: &mut Interp, handle: JobHandle, kind: JobKind, label
 }
 
 pub(crate) fn verbs() -> Vec<(&'static str, super::builtins::VerbFn)> {
-    vec![
-        ("run", run),
-        ("download", download),
-        ("result", result),
-    ]
+    vec![("run", run), ("download", download), ("result", result)]
 }
 
 /// `run("shell command", cwd=None)`: a background shell job; its value is the captured stdout.

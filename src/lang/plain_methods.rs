@@ -9,7 +9,15 @@ use super::object::{Args, Obj};
 use super::pyops;
 
 const STR: &[&str] = &[
-    "upper", "lower", "strip", "lstrip", "rstrip", "split", "replace", "startswith", "endswith",
+    "upper",
+    "lower",
+    "strip",
+    "lstrip",
+    "rstrip",
+    "split",
+    "replace",
+    "startswith",
+    "endswith",
     "join",
 ];
 const DICT: &[&str] = &["keys", "values", "items", "get"];
@@ -65,15 +73,16 @@ pub(crate) fn call(recv: &Obj, name: &str, args: Args) -> Result<Obj, Raise> {
                     Some(sep) => strs(s.split(sep).map(String::from)),
                     None => strs(s.split_whitespace().map(String::from)),
                 },
-                "replace" => Obj::str(s.replace(arg_str(&args, 0, name)?, arg_str(&args, 1, name)?)),
+                "replace" => {
+                    Obj::str(s.replace(arg_str(&args, 0, name)?, arg_str(&args, 1, name)?))
+                }
                 "startswith" => Obj::Bool(s.starts_with(arg_str(&args, 0, name)?)),
                 "endswith" => Obj::Bool(s.ends_with(arg_str(&args, 0, name)?)),
                 "join" => match args.positional.first() {
                     Some(Obj::List(v)) | Some(Obj::Tuple(v)) => {
                         let parts: Option<Vec<&str>> = v.iter().map(Obj::as_str).collect();
-                        let parts = parts.ok_or_else(|| {
-                            Raise::type_error("join() expects a list of strings")
-                        })?;
+                        let parts = parts
+                            .ok_or_else(|| Raise::type_error("join() expects a list of strings"))?;
                         Obj::str(parts.join(s))
                     }
                     _ => return Err(Raise::type_error("join() expects a list of strings")),
@@ -110,13 +119,9 @@ pub(crate) fn call(recv: &Obj, name: &str, args: Args) -> Result<Obj, Raise> {
                 .ok_or_else(|| Raise::type_error(format!("{name}() takes exactly one argument")))?;
             Ok(match name {
                 "count" => Obj::Int(v.iter().filter(|y| pyops::equal(y, x)).count() as i64),
-                "index" => Obj::Int(
-                    v.iter()
-                        .position(|y| pyops::equal(y, x))
-                        .ok_or_else(|| {
-                            Raise::value_error(format!("{} is not in list", pyops::repr(x)))
-                        })? as i64,
-                ),
+                "index" => Obj::Int(v.iter().position(|y| pyops::equal(y, x)).ok_or_else(|| {
+                    Raise::value_error(format!("{} is not in list", pyops::repr(x)))
+                })? as i64),
                 _ => return Err(no_attribute(recv, name, &names(recv))),
             })
         }

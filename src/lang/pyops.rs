@@ -28,7 +28,9 @@ pub fn repr_str(s: &str) -> String {
                 out.push('\\');
                 out.push(c)
             }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
             c => out.push(c),
         }
     }
@@ -42,9 +44,15 @@ pub fn repr(o: &Obj) -> String {
 }
 
 /// `repr` with natives (also inside lists, tuples and dicts) shown by `native`.
-pub fn repr_with(o: &Obj, native: &mut dyn FnMut(&Arc<dyn super::object::Native>) -> String) -> String {
+pub fn repr_with(
+    o: &Obj,
+    native: &mut dyn FnMut(&Arc<dyn super::object::Native>) -> String,
+) -> String {
     let join = |v: &[Obj], native: &mut dyn FnMut(&Arc<dyn super::object::Native>) -> String| {
-        v.iter().map(|x| repr_with(x, native)).collect::<Vec<_>>().join(", ")
+        v.iter()
+            .map(|x| repr_with(x, native))
+            .collect::<Vec<_>>()
+            .join(", ")
     };
     match o {
         Obj::None => "None".into(),
@@ -136,14 +144,22 @@ fn int_op(op: BinOp, a: i64, b: i64) -> Result<Obj, Raise> {
                 return Err(zero_div("integer division or modulo by zero"));
             }
             let q = a.checked_div(b).ok_or_else(overflow)?;
-            Obj::Int(if (a % b != 0) && ((a < 0) != (b < 0)) { q - 1 } else { q })
+            Obj::Int(if (a % b != 0) && ((a < 0) != (b < 0)) {
+                q - 1
+            } else {
+                q
+            })
         }
         BinOp::Mod => {
             if b == 0 {
                 return Err(zero_div("integer division or modulo by zero"));
             }
             let r = a.checked_rem(b).ok_or_else(overflow)?;
-            Obj::Int(if r != 0 && ((r < 0) != (b < 0)) { r + b } else { r })
+            Obj::Int(if r != 0 && ((r < 0) != (b < 0)) {
+                r + b
+            } else {
+                r
+            })
         }
         BinOp::Pow => {
             if b < 0 {
@@ -177,7 +193,7 @@ fn float_op(op: BinOp, a: f64, b: f64) -> Result<Obj, Raise> {
                 Some(o) => cmp_result(cmp, o),
                 // NaN compares unequal to everything.
                 None => cmp == BinOp::Ne,
-            }))
+            }));
         }
     }))
 }
@@ -213,9 +229,8 @@ pub fn equal(a: &Obj, b: &Obj) -> bool {
         }
         (Obj::Dict(x), Obj::Dict(y)) => {
             x.len() == y.len()
-                && x.iter().all(|(k, v)| {
-                    y.iter().any(|(k2, v2)| equal(k, k2) && equal(v, v2))
-                })
+                && x.iter()
+                    .all(|(k, v)| y.iter().any(|(k2, v2)| equal(k, k2) && equal(v, v2)))
         }
         (Obj::Native(x), Obj::Native(y)) => same_native(x, y),
         (Obj::Builtin(x), Obj::Builtin(y)) => x == y,
@@ -264,7 +279,11 @@ pub fn binary(op: BinOp, a: &Obj, b: &Obj) -> Result<Obj, Raise> {
     }
     match (a, b) {
         (Obj::Bool(x), Obj::Bool(y)) if matches!(op, BinOp::And | BinOp::Or) => {
-            return Ok(Obj::Bool(if op == BinOp::And { *x && *y } else { *x || *y }))
+            return Ok(Obj::Bool(if op == BinOp::And {
+                *x && *y
+            } else {
+                *x || *y
+            }))
         }
         (Obj::Str(x), Obj::Str(y)) => {
             return match op {
@@ -279,10 +298,14 @@ pub fn binary(op: BinOp, a: &Obj, b: &Obj) -> Result<Obj, Raise> {
             return Ok(Obj::str(s.repeat((*n).max(0) as usize)))
         }
         (Obj::List(x), Obj::List(y)) if op == BinOp::Add => {
-            return Ok(Obj::List(Arc::new(x.iter().chain(y.iter()).cloned().collect())))
+            return Ok(Obj::List(Arc::new(
+                x.iter().chain(y.iter()).cloned().collect(),
+            )))
         }
         (Obj::Tuple(x), Obj::Tuple(y)) if op == BinOp::Add => {
-            return Ok(Obj::Tuple(Arc::new(x.iter().chain(y.iter()).cloned().collect())))
+            return Ok(Obj::Tuple(Arc::new(
+                x.iter().chain(y.iter()).cloned().collect(),
+            )))
         }
         (Obj::List(x), Obj::Int(n)) if op == BinOp::Mul => {
             let n = (*n).max(0) as usize;
@@ -337,7 +360,9 @@ pub fn format_spec(o: &Obj, spec: &str) -> Result<String, Raise> {
         align = Some(chars[0]);
         rest = &rest[1..];
     }
-    let digits_end = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+    let digits_end = rest
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(rest.len());
     let width: usize = if digits_end > 0 {
         rest[..digits_end].parse().map_err(|_| bad())?
     } else {
@@ -366,7 +391,10 @@ pub fn format_spec(o: &Obj, spec: &str) -> Result<String, Raise> {
         }
         ("%", _) if num(o).is_some() => {
             let p = precision.unwrap_or(6);
-            format!("{}%", group(&format!("{:.*}", p, num(o).unwrap().f() * 100.0), comma))
+            format!(
+                "{}%",
+                group(&format!("{:.*}", p, num(o).unwrap().f() * 100.0), comma)
+            )
         }
         ("e", _) if num(o).is_some() => {
             let s = format!("{:.*e}", precision.unwrap_or(6), num(o).unwrap().f());
@@ -432,7 +460,10 @@ mod tests {
         assert_eq!(repr(&Obj::Float(1e20)), "1e+20");
         let t = Obj::Tuple(Arc::new(vec![i(1)]));
         assert_eq!(repr(&t), "(1,)");
-        let d = Obj::Dict(Arc::new(vec![(Obj::str("a"), Obj::List(Arc::new(vec![i(1), Obj::None])))]));
+        let d = Obj::Dict(Arc::new(vec![(
+            Obj::str("a"),
+            Obj::List(Arc::new(vec![i(1), Obj::None])),
+        )]));
         assert_eq!(repr(&d), "{'a': [1, None]}");
     }
 
@@ -453,12 +484,15 @@ mod tests {
         let e = binary(BinOp::Add, &i(i64::MAX), &i(1)).unwrap_err();
         assert_eq!(e.kind, "OverflowError");
         let e = binary(BinOp::Sub, &Obj::str("a"), &i(1)).unwrap_err();
-        assert_eq!(e.message, "unsupported operand type(s) for -: 'str' and 'int'");
+        assert_eq!(
+            e.message,
+            "unsupported operand type(s) for -: 'str' and 'int'"
+        );
     }
 
     #[test]
     fn format_specs() {
-        assert_eq!(format_spec(&Obj::Float(3.14159), ".2f").unwrap(), "3.14");
+        assert_eq!(format_spec(&Obj::Float(1.23456), ".2f").unwrap(), "1.23");
         assert_eq!(format_spec(&i(1234567), ",").unwrap(), "1,234,567");
         assert_eq!(format_spec(&Obj::Float(0.256), ".1%").unwrap(), "25.6%");
         assert_eq!(format_spec(&i(5), ">4").unwrap(), "   5");

@@ -40,7 +40,13 @@ pub fn render_table(t: &Table) -> String {
         if let Some(name) = &t.index_name {
             lines.push(name.clone());
         }
-        let w = t.rows.iter().filter_map(|r| r.first()).map(|s| width(s)).max().unwrap_or(0);
+        let w = t
+            .rows
+            .iter()
+            .filter_map(|r| r.first())
+            .map(|s| width(s))
+            .max()
+            .unwrap_or(0);
         for (i, row) in t.rows.iter().enumerate() {
             let label = t.index.get(i).map_or("", String::as_str);
             let cell = row.first().map_or("", String::as_str);
@@ -156,7 +162,10 @@ mod tests {
             rows: vec![s(&["1.0"]), s(&["22.5"])],
             footer: Some("Name: x, dtype: float64".into()),
         };
-        assert_eq!(render_table(&t), "0     1.0\n1    22.5\nName: x, dtype: float64");
+        assert_eq!(
+            render_table(&t),
+            "0     1.0\n1    22.5\nName: x, dtype: float64"
+        );
     }
 
     #[test]

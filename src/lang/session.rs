@@ -91,7 +91,13 @@ impl Session {
                 Err(r) => {
                     let emitted = std::mem::take(&mut self.interp.emitted);
                     let out = (!emitted.is_empty()).then(|| {
-                        Output::Text(emitted.iter().map(output_text).collect::<Vec<_>>().join("\n"))
+                        Output::Text(
+                            emitted
+                                .iter()
+                                .map(output_text)
+                                .collect::<Vec<_>>()
+                                .join("\n"),
+                        )
                     });
                     (out, Some(LangError::new(r, stmt.pos, filename, source)))
                 }
@@ -144,7 +150,12 @@ impl Session {
                         Err(r) => (None, Some(r)),
                     }
                 } else {
-                    let text = format!("{} job {} done: {}", t.job.kind.name(), t.job.id(), t.job.label);
+                    let text = format!(
+                        "{} job {} done: {}",
+                        t.job.kind.name(),
+                        t.job.id(),
+                        t.job.label
+                    );
                     (Some(Output::Text(text)), None)
                 }
             }
@@ -267,8 +278,18 @@ mod tests {
         );
         assert_eq!(
             out,
-            vec!["-", "(3, 1, 3.5, -49, -8)", "'ab'", "[1, 2.5, None, True]", "{'k': (1,)}",
-                 "False", "True", "'fallback'", "False", "7"]
+            vec![
+                "-",
+                "(3, 1, 3.5, -49, -8)",
+                "'ab'",
+                "[1, 2.5, None, True]",
+                "{'k': (1,)}",
+                "False",
+                "True",
+                "'fallback'",
+                "False",
+                "7"
+            ]
         );
     }
 
@@ -298,7 +319,11 @@ mod tests {
         assert_eq!(r.len(), 3);
         let r = run("prnt('x')");
         let e = r[0].error.as_ref().unwrap();
-        assert!(e.message.ends_with("did you mean 'print'?"), "{}", e.message);
+        assert!(
+            e.message.ends_with("did you mean 'print'?"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
@@ -314,7 +339,12 @@ mod tests {
         s.run_source("del a", "t");
         assert!(s.names().is_empty());
         let r = s.run_source("del a", "t");
-        assert!(r[0].error.as_ref().unwrap().message.starts_with("NameError"));
+        assert!(r[0]
+            .error
+            .as_ref()
+            .unwrap()
+            .message
+            .starts_with("NameError"));
     }
 
     #[test]
@@ -337,14 +367,15 @@ mod tests {
              min(3, 1, 2), max([1, 9]), sum([1, 2.5]), sorted([3, 1, 2], reverse=True), range(2, 8, 3)\n\
              parse_bytes('4GB'), format_bytes(227054000)\nnp.nan\ndd.read_cvs('a.csv')\n",
         );
-        assert_eq!(
-            out[3],
-            "(2, 3, <class 'float'>, '2', 42, nan, 2, 2.67)"
-        );
+        assert_eq!(out[3], "(2, 3, <class 'float'>, '2', 42, nan, 2, 2.67)");
         assert_eq!(out[4], "(1, 9, 3.5, [3, 2, 1], [2, 5])");
         assert_eq!(out[5], "(4000000000, '216.54 MiB')");
         assert_eq!(out[6], "nan");
-        assert!(out[7].contains("'dask.dataframe.read_cvs' is not available"), "{}", out[7]);
+        assert!(
+            out[7].contains("'dask.dataframe.read_cvs' is not available"),
+            "{}",
+            out[7]
+        );
     }
 
     #[test]
@@ -356,7 +387,12 @@ mod tests {
             "TypeError: sorted() got an unexpected keyword argument 'revers'; did you mean 'reverse'?"
         );
         let r = run("len(1, 2)");
-        assert!(r[0].error.as_ref().unwrap().message.contains("at most 1 positional"));
+        assert!(r[0]
+            .error
+            .as_ref()
+            .unwrap()
+            .message
+            .contains("at most 1 positional"));
         let r = run("x = {'a': 1}\nx.kees()");
         assert_eq!(
             r[1].error.as_ref().unwrap().message,

@@ -34,7 +34,10 @@ pub(crate) fn run_shell(cmd: &str, cwd: Option<&str>, ctx: &BackgroundCtx) -> Re
     let (tx, rx) = crossbeam_channel::unbounded::<(bool, String)>();
     let out = child.stdout.take().expect("stdout is piped");
     let err = child.stderr.take().expect("stderr is piped");
-    for (is_err, stream) in [(false, Box::new(out) as Box<dyn Read + Send>), (true, Box::new(err))] {
+    for (is_err, stream) in [
+        (false, Box::new(out) as Box<dyn Read + Send>),
+        (true, Box::new(err)),
+    ] {
         let tx = tx.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stream).lines() {
@@ -63,7 +66,9 @@ pub(crate) fn run_shell(cmd: &str, cwd: Option<&str>, ctx: &BackgroundCtx) -> Re
                 libc::kill(-pid, libc::SIGKILL);
             }
             let _ = child.wait();
-            return Err(Error::Cancelled(format!("shell command `{cmd}` was cancelled")));
+            return Err(Error::Cancelled(format!(
+                "shell command `{cmd}` was cancelled"
+            )));
         }
         match rx.recv_timeout(Duration::from_millis(100)) {
             Ok((is_err, line)) => {
@@ -86,15 +91,17 @@ pub(crate) fn run_shell(cmd: &str, cwd: Option<&str>, ctx: &BackgroundCtx) -> Re
         .wait()
         .map_err(|e| Error::value(format!("waiting for `{cmd}`: {e}")))?;
     if !status.success() {
-        let code = status
-            .code()
-            .map_or("killed by a signal".to_string(), |c| format!("exit status {c}"));
+        let code = status.code().map_or("killed by a signal".to_string(), |c| {
+            format!("exit status {c}")
+        });
         let tail = if stderr_tail.is_empty() {
             String::new()
         } else {
             format!("; stderr: {}", stderr_tail.join(" | "))
         };
-        return Err(Error::value(format!("command `{cmd}` failed with {code}{tail}")));
+        return Err(Error::value(format!(
+            "command `{cmd}` failed with {code}{tail}"
+        )));
     }
     Ok(Value::Scalar(Scalar::Str(stdout)))
 }
@@ -139,13 +146,17 @@ fn write_atomically(
         if n == 0 {
             break;
         }
-        tmp.write_all(&buf[..n]).map_err(|e| Error::io(tmp.path(), e))?;
+        tmp.write_all(&buf[..n])
+            .map_err(|e| Error::io(tmp.path(), e))?;
         done += n as u64;
         ctx.progress(done, total.unwrap_or(0).max(done));
     }
     if let Some(t) = total {
         if done != t {
-            return Err(Error::file(dest, format!("download ended after {done} of {t} bytes")));
+            return Err(Error::file(
+                dest,
+                format!("download ended after {done} of {t} bytes"),
+            ));
         }
     }
     tmp.persist(dest).map_err(|e| Error::io(dest, e.error))?;
@@ -177,13 +188,19 @@ fn http_get(rest: &str, dest: &Path, ctx: &BackgroundCtx, redirects: u32) -> Res
         None => (rest, "/"),
     };
     let (host, port) = match hostport.rsplit_once(':') {
-        Some((h, p)) => (h, p.parse::<u16>().map_err(|_| Error::value(format!("bad port in URL: {hostport}")))?),
+        Some((h, p)) => (
+            h,
+            p.parse::<u16>()
+                .map_err(|_| Error::value(format!("bad port in URL: {hostport}")))?,
+        ),
         None => (hostport, 80),
     };
     let url = format!("http://{rest}");
     let net = |e: std::io::Error| Error::value(format!("GET {url}: {e}"));
     let mut stream = std::net::TcpStream::connect((host, port)).map_err(net)?;
-    stream.set_read_timeout(Some(Duration::from_secs(60))).map_err(net)?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .map_err(net)?;
     write!(
         stream,
         "GET {path} HTTP/1.0\r\nHost: {hostport}\r\nUser-Agent: tessera\r\nConnection: close\r\n\r\n"
@@ -196,7 +213,12 @@ fn http_get(rest: &str, dest: &Path, ctx: &BackgroundCtx, redirects: u32) -> Res
         .split_whitespace()
         .nth(1)
         .and_then(|c| c.parse().ok())
-        .ok_or_else(|| Error::value(format!("GET {url}: not an HTTP response: {}", status_line.trim())))?;
+        .ok_or_else(|| {
+            Error::value(format!(
+                "GET {url}: not an HTTP response: {}",
+                status_line.trim()
+            ))
+        })?;
     let mut length = None;
     let mut location = None;
     loop {
@@ -217,14 +239,23 @@ fn http_get(rest: &str, dest: &Path, ctx: &BackgroundCtx, redirects: u32) -> Res
     match code {
         200 => write_atomically(reader, length, dest, ctx).map(|_| ()),
         301 | 302 | 303 | 307 | 308 if redirects > 0 => match location.as_deref() {
-            Some(loc) if loc.starts_with("http://") => http_get(&loc[7..], dest, ctx, redirects - 1),
-            Some(loc) if loc.starts_with('/') => http_get(&format!("{hostport}{loc}"), dest, ctx, redirects - 1),
+            Some(loc) if loc.starts_with("http://") => {
+                http_get(&loc[7..], dest, ctx, redirects - 1)
+            }
+            Some(loc) if loc.starts_with('/') => {
+                http_get(&format!("{hostport}{loc}"), dest, ctx, redirects - 1)
+            }
             Some(loc) => Err(Error::value(format!(
                 "GET {url} redirects to {loc}, which is not plain http; use run(\"curl -LO {url}\")"
             ))),
-            None => Err(Error::value(format!("GET {url}: redirect without a Location"))),
+            None => Err(Error::value(format!(
+                "GET {url}: redirect without a Location"
+            ))),
         },
-        _ => Err(Error::value(format!("GET {url}: HTTP {}", status_line.trim()))),
+        _ => Err(Error::value(format!(
+            "GET {url}: HTTP {}",
+            status_line.trim()
+        ))),
     }
 }
 
@@ -236,7 +267,10 @@ mod tests {
     fn destinations() {
         assert_eq!(url_file_name("http://x.org/data/a.csv?x=1"), "a.csv");
         assert_eq!(url_file_name("http://x.org/"), "download");
-        assert_eq!(destination("file:///tmp/a.nc", Some("b.nc")), PathBuf::from("b.nc"));
+        assert_eq!(
+            destination("file:///tmp/a.nc", Some("b.nc")),
+            PathBuf::from("b.nc")
+        );
         let dir = std::env::temp_dir();
         assert_eq!(
             destination("file:///x/a.nc", dir.to_str()),

@@ -233,9 +233,7 @@ impl Lower<'_> {
             S::Global(_) | S::Nonlocal(_) => {
                 return Err(unsupported("global/nonlocal declarations are", pos))
             }
-            S::Break(_) | S::Continue(_) => {
-                return Err(unsupported("'break'/'continue' are", pos))
-            }
+            S::Break(_) | S::Continue(_) => return Err(unsupported("'break'/'continue' are", pos)),
             S::Match(_) => return Err(unsupported("'match' statements are", pos)),
             S::TypeAlias(_) => return Err(unsupported("type aliases are", pos)),
         })
@@ -245,12 +243,20 @@ impl Lower<'_> {
         let pos = self.pos(e.start());
         match e {
             ast::Expr::Name(n) => Ok(Target::Name(n.id.to_string(), pos)),
-            ast::Expr::Subscript(s) => Ok(Target::Index(self.expr(&s.value)?, self.expr(&s.slice)?)),
+            ast::Expr::Subscript(s) => {
+                Ok(Target::Index(self.expr(&s.value)?, self.expr(&s.slice)?))
+            }
             ast::Expr::Tuple(t) => Ok(Target::Tuple(
-                t.elts.iter().map(|x| self.target(x)).collect::<Result<_, _>>()?,
+                t.elts
+                    .iter()
+                    .map(|x| self.target(x))
+                    .collect::<Result<_, _>>()?,
             )),
             ast::Expr::List(t) => Ok(Target::Tuple(
-                t.elts.iter().map(|x| self.target(x)).collect::<Result<_, _>>()?,
+                t.elts
+                    .iter()
+                    .map(|x| self.target(x))
+                    .collect::<Result<_, _>>()?,
             )),
             ast::Expr::Attribute(_) => Err(unsupported("assigning to an attribute is", pos)),
             _ => Err(Raise::new("SyntaxError", "cannot assign to this expression").at(pos)),
@@ -422,7 +428,11 @@ fn constant(c: &Constant, pos: Pos) -> Result<Obj, Raise> {
         Constant::Bool(b) => Obj::Bool(*b),
         Constant::Str(s) => Obj::Str(Arc::from(s.as_str())),
         Constant::Int(i) => Obj::Int(i.to_string().parse::<i64>().map_err(|_| {
-            Raise::new("OverflowError", format!("integer literal {i} does not fit in 64 bits")).at(pos)
+            Raise::new(
+                "OverflowError",
+                format!("integer literal {i} does not fit in 64 bits"),
+            )
+            .at(pos)
         })?),
         Constant::Float(f) => Obj::Float(*f),
         Constant::Tuple(items) => Obj::Tuple(Arc::new(
@@ -443,7 +453,8 @@ mod tests {
 
     #[test]
     fn lowers_statements_with_positions() {
-        let src = "import dask.dataframe as dd\n# comment\nx = dd.read_csv('a.csv')\nx['b']\ndel x\n";
+        let src =
+            "import dask.dataframe as dd\n# comment\nx = dd.read_csv('a.csv')\nx['b']\ndel x\n";
         let stmts = parse(src, "t").unwrap();
         assert_eq!(stmts.len(), 4);
         assert_eq!(stmts[1].pos, Pos { line: 3, col: 1 });
@@ -469,7 +480,9 @@ mod tests {
         let err = parse("x = 1\nfor i in x:\n    pass\n", "t").unwrap_err();
         assert_eq!(err.kind, "SyntaxError");
         assert_eq!(err.pos, Some(Pos { line: 2, col: 1 }));
-        assert!(err.message.contains("'for' loops are not supported in Tessera sessions"));
+        assert!(err
+            .message
+            .contains("'for' loops are not supported in Tessera sessions"));
         let err = parse("y = [i for i in x]", "t").unwrap_err();
         assert_eq!(err.pos, Some(Pos { line: 1, col: 5 }));
     }

@@ -77,7 +77,12 @@ pub(crate) fn start_compute(interp: &mut Interp, objs: Vec<Obj>, single: bool) -
             Obj::Tuple(Arc::new(out))
         })
     };
-    Arc::new(JobObj::new(handle, JobKind::Compute, &label, Box::new(finalize)))
+    Arc::new(JobObj::new(
+        handle,
+        JobKind::Compute,
+        &label,
+        Box::new(finalize),
+    ))
 }
 
 /// Run a compute: a job object at once in the workbench, else the value.
@@ -93,7 +98,11 @@ fn run_compute(interp: &mut Interp, objs: Vec<Obj>, single: bool) -> Result<Obj,
 
 /// `compute(a, b, ...)`: Dask's `dask.compute`, a tuple of values.
 fn compute(interp: &mut Interp, args: Args) -> Result<Obj, Raise> {
-    args.check("compute", usize::MAX, &["scheduler", "optimize_graph", "traverse", "sync"])?;
+    args.check(
+        "compute",
+        usize::MAX,
+        &["scheduler", "optimize_graph", "traverse", "sync"],
+    )?;
     if args.positional.iter().all(|o| collection(o).is_none()) {
         return Ok(Obj::Tuple(Arc::new(args.positional)));
     }
@@ -106,7 +115,12 @@ pub(crate) fn persist_one(interp: &mut Interp, o: &Obj) -> Result<Obj, Raise> {
     let label = interp.label();
     let (graph, handle) = interp.engine_ref().persist(c.graph(), &label);
     let out = c.with_graph(graph);
-    let mut job = JobObj::new(handle, JobKind::Persist, &label, Box::new(|_| Ok(Obj::None)));
+    let mut job = JobObj::new(
+        handle,
+        JobKind::Persist,
+        &label,
+        Box::new(|_| Ok(Obj::None)),
+    );
     job.persisted = graph_holds(&out).iter().map(Arc::downgrade).collect();
     interp.track(Arc::new(job), false);
     Ok(out)
@@ -114,7 +128,11 @@ pub(crate) fn persist_one(interp: &mut Interp, o: &Obj) -> Result<Obj, Raise> {
 
 /// `persist(a, b, ...)`: Dask's `dask.persist`, a tuple of persisted collections.
 fn persist(interp: &mut Interp, args: Args) -> Result<Obj, Raise> {
-    args.check("persist", usize::MAX, &["scheduler", "optimize_graph", "traverse"])?;
+    args.check(
+        "persist",
+        usize::MAX,
+        &["scheduler", "optimize_graph", "traverse"],
+    )?;
     let mut out = Vec::new();
     for o in &args.positional {
         out.push(if collection(o).is_some() {
@@ -175,7 +193,12 @@ impl Native for FuturesObj {
         let total: u64 = self.infos.iter().map(|f| f.nbytes).sum();
         Ok(Output::Table(Table {
             index_name: None,
-            columns: vec!["key".into(), "status".into(), "bytes".into(), "location".into()],
+            columns: vec![
+                "key".into(),
+                "status".into(),
+                "bytes".into(),
+                "location".into(),
+            ],
             index: (0..self.infos.len()).map(|i| i.to_string()).collect(),
             rows: self
                 .infos
@@ -329,7 +352,16 @@ fn visualize(interp: &mut Interp, args: Args) -> Result<Obj, Raise> {
     args.check(
         "visualize",
         usize::MAX,
-        &["filename", "format", "tasks", "rankdir", "optimize_graph", "color", "collapse_outputs", "verbose"],
+        &[
+            "filename",
+            "format",
+            "tasks",
+            "rankdir",
+            "optimize_graph",
+            "color",
+            "collapse_outputs",
+            "verbose",
+        ],
     )?;
     let x = args
         .positional
@@ -341,9 +373,18 @@ fn visualize(interp: &mut Interp, args: Args) -> Result<Obj, Raise> {
         .map(super::pyops::truthy)
         .transpose()?
         .unwrap_or(false);
-    let rankdir = args.opt(usize::MAX, "rankdir").and_then(Obj::as_str).unwrap_or("BT");
-    let filename = args.opt(usize::MAX, "filename").and_then(Obj::as_str).map(String::from);
-    let format = args.opt(usize::MAX, "format").and_then(Obj::as_str).map(String::from);
+    let rankdir = args
+        .opt(usize::MAX, "rankdir")
+        .and_then(Obj::as_str)
+        .unwrap_or("BT");
+    let filename = args
+        .opt(usize::MAX, "filename")
+        .and_then(Obj::as_str)
+        .map(String::from);
+    let format = args
+        .opt(usize::MAX, "format")
+        .and_then(Obj::as_str)
+        .map(String::from);
     let dot = crate::engine::visualize::to_dot_with(c.graph(), tasks, rankdir);
     let path = crate::engine::visualize::write_graph(&dot, filename.as_deref(), format.as_deref())?;
     let layers = c.graph().layer.topo().len();
