@@ -124,7 +124,13 @@ pub(crate) fn text_of(o: &Obj, cx: &mut dyn SessionCtx) -> Result<String, Error>
             Output::Text(t) => t,
             Output::Table(t) => super::render::render_table(&t),
         },
-        other => pyops::to_str(other),
+        Obj::Str(s) => s.to_string(),
+        // Containers show their items' reprs, natives by their own repr.
+        other => pyops::repr_with(other, &mut |n| match n.repr(cx) {
+            Ok(Output::Text(t)) => t,
+            Ok(Output::Table(t)) => super::render::render_table(&t),
+            Err(_) => format!("<{}>", n.type_name()),
+        }),
     })
 }
 

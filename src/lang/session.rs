@@ -271,6 +271,12 @@ mod tests {
     }
 
     #[test]
+    fn sessions_can_move_to_another_thread() {
+        fn send<T: Send>() {}
+        send::<Session>();
+    }
+
+    #[test]
     fn literals_and_operators() {
         let out = texts(
             "x = 7\nx // 2, x % 3, x / 2, -x ** 2, ~x\n'a' + \"b\"\n[1, 2.5, None, True]\n\
