@@ -54,6 +54,8 @@ pub struct Raise {
     pub causes: Vec<String>,
     /// Where, when more precise than the statement (a name, an attribute).
     pub pos: Option<Pos>,
+    /// Raised by a native object or the engine: reported at the statement, not at a sub-expression.
+    pub from_engine: bool,
 }
 
 impl Raise {
@@ -63,9 +65,18 @@ impl Raise {
             message: message.into(),
             causes: Vec::new(),
             pos: None,
+            from_engine: false,
         }
     }
+    /// Place the error at `pos` unless it already has a position or comes from the engine.
     pub fn at(mut self, pos: Pos) -> Self {
+        if !self.from_engine {
+            self.pos.get_or_insert(pos);
+        }
+        self
+    }
+    /// Place the error at `pos` even if it comes from a native (an unknown column points at the key).
+    pub fn at_key(mut self, pos: Pos) -> Self {
         self.pos.get_or_insert(pos);
         self
     }
@@ -118,6 +129,7 @@ impl From<&Error> for Raise {
             message,
             causes: chain,
             pos: None,
+            from_engine: true,
         }
     }
 }

@@ -211,8 +211,7 @@ impl Interp {
                             positional: vec![key, v],
                             keywords: vec![],
                         };
-                        n.call_method("__setitem__", args, self)
-                            .map_err(|e| Raise::from(e).at(obj.pos))?
+                        n.call_method("__setitem__", args, self)?
                     }
                     Obj::Dict(mut d) => {
                         let items = Arc::make_mut(&mut d);
@@ -351,7 +350,7 @@ impl Interp {
             ExprKind::Index(obj, key) => {
                 let v = self.eval(obj)?;
                 let k = self.eval(key)?;
-                self.get_item(v, k).map_err(|r| r.at(key.pos))?
+                self.get_item(v, k).map_err(|r| r.at_key(key.pos))?
             }
             ExprKind::Slice(a, b, c) => {
                 let mut part = |x: &Option<Box<Expr>>| -> Result<Option<Box<Obj>>, Raise> {

@@ -407,6 +407,59 @@ mod tests {
     }
 
     #[test]
+    fn native_errors_are_placed_at_the_statement_with_causes() {
+        use crate::lang::object::{Native, SessionCtx};
+        struct Cols;
+        impl Native for Cols {
+            fn type_name(&self) -> &str {
+                "DataFrame"
+            }
+            fn as_any(&self) -> &dyn std::any::Any {
+                self
+            }
+            fn repr(&self, _cx: &mut dyn SessionCtx) -> Result<Output, Error> {
+                Ok(Output::Text("<DataFrame>".into()))
+            }
+            fn get_item(&self, key: &Obj, _cx: &mut dyn SessionCtx) -> Result<Obj, Error> {
+                Err(Error::value(format!(
+                    "column {} not found",
+                    super::super::pyops::repr(key)
+                )))
+            }
+        }
+        fn boom(_: crate::lang::Args, _: &mut dyn SessionCtx) -> Result<Obj, Error> {
+            Err(Error::Task {
+                layer: "read-csv-1".into(),
+                index: 2,
+                source: Box::new(Error::file("a.csv", "bad row")),
+            })
+        }
+        fn frame(_: crate::lang::Args, _: &mut dyn SessionCtx) -> Result<Obj, Error> {
+            Ok(Obj::native(Cols))
+        }
+        let mut s = Session::detached();
+        s.register(vec![("boom", boom), ("frame", frame)]);
+        let r = s.run_source(
+            "x = 1
+y = 1 + boom()
+",
+            "f.tess",
+        );
+        let e = r[1].error.as_ref().unwrap();
+        assert_eq!(
+            e.rendered,
+            "f.tess:2:1: TaskError: task ('read-csv-1', 2) failed: a.csv: bad row\n    y = 1 + boom()\n    ^\n  caused by: a.csv: bad row"
+        );
+        assert_eq!(e.chain, vec!["a.csv: bad row".to_string()]);
+        let r = s.run_source("df = frame()\ndf['amout']\n[df]", "f.tess");
+        let e = r[1].error.as_ref().unwrap();
+        assert_eq!((e.line, e.col), (2, 4));
+        assert_eq!(e.message, "ValueError: column 'amout' not found");
+        let r = s.run_source("[df, 1]", "f.tess");
+        assert_eq!(r[0].output, Some(Output::Text("[<DataFrame>, 1]".into())));
+    }
+
+    #[test]
     fn tuple_unpacking_and_augmented_assignment() {
         let mut s = Session::detached();
         s.run_source("a, b = 1, [2]\na += 10\nb *= 2", "t");
