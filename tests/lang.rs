@@ -84,7 +84,17 @@ impl Native for IRange {
         )))
     }
     fn attr_names(&self) -> Vec<String> {
-        vec!["sum".into()]
+        vec!["sum".into(), "columns".into(), "npartitions".into()]
+    }
+    fn get_attr(&self, name: &str, _cx: &mut dyn SessionCtx) -> Result<Option<Obj>, Error> {
+        Ok(match name {
+            "columns" => Some(Obj::List(Arc::new(vec![
+                Obj::str("value"),
+                Obj::str("vsquared"),
+            ]))),
+            "npartitions" => Some(Obj::Int(self.graph.ntasks() as i64)),
+            _ => None,
+        })
     }
     fn call_method(&self, name: &str, _args: Args, _cx: &mut dyn SessionCtx) -> Result<Obj, Error> {
         if name != "sum" {
@@ -242,6 +252,11 @@ fn persist_futures_and_del_release_data() {
     assert!(e.snapshot().memory.managed > 0);
     let r = s.run_source("del p", "s");
     assert!(r[0].error.is_none());
+    // The engine drops a finished job's holds just after signalling it: allow it to catch up.
+    let t0 = Instant::now();
+    while e.snapshot().memory.managed != 0 && t0.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
     assert_eq!(
         e.snapshot().memory.managed,
         0,
@@ -411,4 +426,38 @@ fn client_configures_the_engine_and_visualize_writes_dot() {
         text.contains("\\n4 tasks") && text.contains("\\n1 task\""),
         "{text}"
     );
+}
+
+#[test]
+fn completion_uses_attributes_and_columns() {
+    let e = engine();
+    let mut s = session(&e, true);
+    s.run_source(
+        "import dask.dataframe as dd\nrng = irange(10)\nrows = 3",
+        "c",
+    );
+    assert_eq!(
+        s.complete("r", 1),
+        vec!["range", "repr", "restart", "result", "rng", "round", "rows", "run"]
+    );
+    assert_eq!(
+        s.complete("x = rng.", 8),
+        vec![
+            "columns",
+            "compute",
+            "npartitions",
+            "persist",
+            "sum",
+            "visualize"
+        ]
+    );
+    assert_eq!(
+        s.complete("rng.npartitions + rng.c", 23),
+        vec!["columns", "compute"]
+    );
+    assert_eq!(s.complete("rng['v", 6), vec!["value", "vsquared"]);
+    assert_eq!(s.complete("rng[\"vs\"]", 7), vec!["vsquared"]);
+    assert_eq!(s.complete("dd.read_", 8), Vec::<String>::new());
+    let names: Vec<String> = s.names().into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, vec!["dd", "rng", "rows"]);
 }

@@ -66,20 +66,33 @@ impl Session {
     /// Run every statement of `source`, stopping at the first error (the last result then).
     /// A syntax or unsupported-construct error anywhere runs nothing.
     pub fn run_source(&mut self, source: &str, filename: &str) -> Vec<StatementResult> {
+        let mut results = Vec::new();
+        self.run_source_with(source, filename, &mut |r| results.push(r.clone()));
+        results
+    }
+
+    /// Like [`Session::run_source`], handing each result to `each` as soon as its statement ends
+    /// (so `tessera run` prints as it goes). Returns false if a statement failed.
+    pub fn run_source_with(
+        &mut self,
+        source: &str,
+        filename: &str,
+        each: &mut dyn FnMut(&StatementResult),
+    ) -> bool {
         let stmts = match syntax::parse(source, filename) {
             Ok(s) => s,
             Err(r) => {
                 let e = LangError::new(r, Pos { line: 1, col: 1 }, filename, source);
-                return vec![StatementResult {
+                each(&StatementResult {
                     line: e.line,
                     col: e.col,
                     source: source_line(source, e.line).to_string(),
                     output: None,
                     error: Some(e),
-                }];
+                });
+                return false;
             }
         };
-        let mut results = Vec::new();
         for stmt in stmts {
             self.interp.current_file = filename.to_string();
             self.interp.current_line = source_line(source, stmt.pos.line).to_string();
@@ -89,21 +102,17 @@ impl Session {
                     (out, None)
                 }
                 Err(r) => {
+                    // What the statement printed before failing is still shown.
                     let emitted = std::mem::take(&mut self.interp.emitted);
                     let out = (!emitted.is_empty()).then(|| {
-                        Output::Text(
-                            emitted
-                                .iter()
-                                .map(output_text)
-                                .collect::<Vec<_>>()
-                                .join("\n"),
-                        )
+                        let texts: Vec<String> = emitted.iter().map(output_text).collect();
+                        Output::Text(texts.join("\n"))
                     });
                     (out, Some(LangError::new(r, stmt.pos, filename, source)))
                 }
             };
             let failed = error.is_some();
-            results.push(StatementResult {
+            each(&StatementResult {
                 line: stmt.pos.line,
                 col: stmt.pos.col,
                 source: stmt.source,
@@ -111,10 +120,10 @@ impl Session {
                 error,
             });
             if failed {
-                break;
+                return false;
             }
         }
-        results
+        true
     }
 
     /// Results of jobs this session started that have finished since the last poll: a compute's value
@@ -220,15 +229,17 @@ pub fn run_session(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> i32 {
-    for r in session.run_source(source, filename) {
+    let ok = session.run_source_with(source, filename, &mut |r| {
         if let Some(o) = &r.output {
             print_output(o, out);
+            let _ = out.flush();
         }
         if let Some(e) = &r.error {
-            let _ = out.flush();
             let _ = writeln!(err, "{}", e.rendered);
-            return 1;
         }
+    });
+    if !ok {
+        return 1;
     }
     if !wait {
         return 0;
