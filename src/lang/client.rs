@@ -216,7 +216,7 @@ pub(crate) fn call_method(
             }
         }
         "close" | "shutdown" | "wait_for_workers" => Ok(Obj::None),
-        _ => Err(super::interp::no_attribute(
+        _ => Err(super::access::no_attribute(
             &Obj::native(ClientObj {
                 n_workers: 0,
                 threads_per_worker: 0,

@@ -144,7 +144,7 @@ pub(crate) fn call_method(
         "result" | "compute" | "wait" | "gather" => job.result().map_err(|e| Raise::from(&*e)),
         "cancel" => Ok(Obj::Bool(interp.engine_ref().cancel_job(job.id()))),
         "done" => Ok(Obj::Bool(job.handle.status().is_finished())),
-        _ => Err(super::interp::no_attribute(
+        _ => Err(super::access::no_attribute(
             &Obj::native(NoJob),
             name,
             &["result", "compute", "cancel", "done"].map(String::from),

@@ -5,6 +5,7 @@
 //! rest; `builtins`, `verbs`, `client` and `job` are the functions; [`session`] is the public face
 //! (`Session`, `run_script`); [`render`] prints tables as pandas does.
 
+mod access;
 mod builtins;
 mod client;
 mod complete;

@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
+use super::access::no_attribute;
 use super::errors::Raise;
-use super::interp::no_attribute;
 use super::object::{Args, Obj};
 use super::pyops;
 
