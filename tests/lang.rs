@@ -461,3 +461,53 @@ fn completion_uses_attributes_and_columns() {
     let names: Vec<String> = s.names().into_iter().map(|(n, _)| n).collect();
     assert_eq!(names, vec!["dd", "rng", "rows"]);
 }
+
+#[test]
+fn download_over_plain_http_follows_redirects() {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        let mut paths = Vec::new();
+        for _ in 0..2 {
+            let (stream, _) = listener.accept().unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request = String::new();
+            reader.read_line(&mut request).unwrap();
+            // Drain the headers.
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap() > 2 {
+                line.clear();
+            }
+            let path = request.split_whitespace().nth(1).unwrap().to_string();
+            let mut stream = stream;
+            if path == "/old" {
+                write!(stream, "HTTP/1.0 302 Found\r\nLocation: /data.csv\r\n\r\n").unwrap();
+            } else {
+                let body = "x,y\n1,2\n3,4\n";
+                write!(
+                    stream,
+                    "HTTP/1.0 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
+                    body.len()
+                )
+                .unwrap();
+            }
+            paths.push(path);
+        }
+        paths
+    });
+    let e = engine();
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = script(
+        &e,
+        &format!(
+            "j = download('http://127.0.0.1:{port}/old', '{}')\nresult(j)\n",
+            dir.path().display()
+        ),
+    );
+    assert_eq!((code, err.as_str()), (0, ""));
+    let dest = dir.path().join("old");
+    assert_eq!(out, format!("'{}'\n", dest.display()));
+    assert_eq!(std::fs::read_to_string(dest).unwrap(), "x,y\n1,2\n3,4\n");
+    assert_eq!(server.join().unwrap(), vec!["/old", "/data.csv"]);
+}

@@ -12,6 +12,7 @@ use super::object::{closest, Args, BinOp, Obj, Output, SessionCtx, UnaryOp};
 use super::pyops;
 use super::syntax::{CmpOp, Expr, ExprKind, FPart, Stmt, StmtKind, Target};
 use crate::engine::Engine;
+use crate::error::Error;
 
 /// A job this session started, reported by `Session::poll` when it ends.
 pub(crate) struct Tracked {
@@ -158,6 +159,17 @@ impl Interp {
         Ok(match v {
             Obj::None => None,
             Obj::Native(n) => Some(n.clone().repr(self)?),
+            Obj::Method(recv, name) => {
+                // `ddf.nonexistent` (not called): an AttributeError when the object lists its names.
+                if let Obj::Native(n) = recv.as_ref() {
+                    let names = n.attr_names();
+                    let generic = n.collection().is_some() && GENERIC_METHODS.contains(&&**name);
+                    if !names.is_empty() && !generic && !names.iter().any(|a| **a == **name) {
+                        return Err(super::access::no_attribute(recv, name, &names));
+                    }
+                }
+                Some(Output::Text(self.repr_text(v)))
+            }
             other => Some(Output::Text(self.repr_text(other))),
         })
     }
@@ -211,7 +223,8 @@ impl Interp {
                             positional: vec![key, v],
                             keywords: vec![],
                         };
-                        n.call_method("__setitem__", args, self)?
+                        n.call_method("__setitem__", args, self)
+                            .map_err(|e| unsupported_item(e, n.type_name(), "assignment"))?
                     }
                     Obj::Dict(mut d) => {
                         let items = Arc::make_mut(&mut d);
@@ -276,7 +289,8 @@ impl Interp {
                             positional: vec![key],
                             keywords: vec![],
                         };
-                        n.call_method("__delitem__", args, self)?
+                        n.call_method("__delitem__", args, self)
+                            .map_err(|e| unsupported_item(e, n.type_name(), "deletion"))?
                     }
                     Obj::Dict(mut d) => {
                         let before = d.len();
@@ -499,6 +513,16 @@ impl Interp {
                 )));
             }
         })
+    }
+}
+
+/// A native without `__setitem__`/`__delitem__` gets Python's message for it.
+fn unsupported_item(e: Error, type_name: &str, what: &str) -> Raise {
+    match &e {
+        Error::Value(m) if m.contains("has no attribute '__") => {
+            Raise::type_error(format!("'{type_name}' object does not support item {what}"))
+        }
+        _ => Raise::from(e),
     }
 }
 

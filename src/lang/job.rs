@@ -70,8 +70,12 @@ impl JobObj {
 
     /// The value if the job has finished; `None` while it runs.
     pub fn try_result(&self) -> Option<Result<Obj, Arc<Error>>> {
-        if let Some(r) = self.result.lock().as_ref() {
-            return Some(r.clone());
+        {
+            // Locked means another thread is finalizing (maybe slowly): not ready yet; never block.
+            let slot = self.result.try_lock()?;
+            if let Some(r) = slot.as_ref() {
+                return Some(r.clone());
+            }
         }
         self.handle.try_outcome().map(|o| self.settle(o))
     }

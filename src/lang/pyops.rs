@@ -385,6 +385,8 @@ pub fn format_spec(o: &Obj, spec: &str) -> Result<String, Raise> {
             None => s.to_string(),
         },
         ("" | "d", Obj::Int(i)) if precision.is_none() => group(&i.to_string(), comma),
+        // No type and no precision: `str()` of the number, padded (`f"{2.5:>6}"`).
+        ("", _) if precision.is_none() && num(o).is_some() => group(&to_str(o), comma),
         ("f" | "F" | "", _) if num(o).is_some() => {
             let p = precision.unwrap_or(6);
             group(&format!("{:.*}", p, num(o).unwrap().f()), comma)
@@ -496,6 +498,8 @@ mod tests {
         assert_eq!(format_spec(&i(1234567), ",").unwrap(), "1,234,567");
         assert_eq!(format_spec(&Obj::Float(0.256), ".1%").unwrap(), "25.6%");
         assert_eq!(format_spec(&i(5), ">4").unwrap(), "   5");
+        assert_eq!(format_spec(&Obj::Float(2.5), ">6").unwrap(), "   2.5");
+        assert_eq!(format_spec(&Obj::Bool(true), "").unwrap(), "True");
         assert_eq!(format_spec(&Obj::str("ab"), "*^6").unwrap(), "**ab**");
         assert_eq!(format_spec(&Obj::Float(1500.0), ".2e").unwrap(), "1.50e+03");
         assert!(format_spec(&Obj::str("x"), "q").is_err());

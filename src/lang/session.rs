@@ -431,6 +431,9 @@ mod tests {
             fn repr(&self, _cx: &mut dyn SessionCtx) -> Result<Output, Error> {
                 Ok(Output::Text("<DataFrame>".into()))
             }
+            fn attr_names(&self) -> Vec<String> {
+                vec!["amount".into(), "head".into()]
+            }
             fn get_item(&self, key: &Obj, _cx: &mut dyn SessionCtx) -> Result<Obj, Error> {
                 Err(Error::value(format!(
                     "column {} not found",
@@ -466,6 +469,21 @@ y = 1 + boom()
         let e = r[1].error.as_ref().unwrap();
         assert_eq!((e.line, e.col), (2, 4));
         assert_eq!(e.message, "ValueError: column 'amout' not found");
+        let r = s.run_source("df.amout", "f.tess");
+        assert_eq!(
+            r[0].error.as_ref().unwrap().message,
+            "AttributeError: 'DataFrame' object has no attribute 'amout'; did you mean 'amount'?"
+        );
+        let r = s.run_source("df.head", "f.tess");
+        assert_eq!(
+            r[0].output,
+            Some(Output::Text("<bound method head of DataFrame>".into()))
+        );
+        let r = s.run_source("df['x'] = 1", "f.tess");
+        assert_eq!(
+            r[0].error.as_ref().unwrap().message,
+            "TypeError: 'DataFrame' object does not support item assignment"
+        );
         let r = s.run_source("[df, 1]", "f.tess");
         assert_eq!(r[0].output, Some(Output::Text("[<DataFrame>, 1]".into())));
     }
