@@ -453,7 +453,7 @@ fn completion_uses_attributes_and_columns() {
     );
     assert_eq!(
         s.complete("rng.npartitions + rng.c", 23),
-        vec!["columns", "compute"]
+        vec!["rng.columns", "rng.compute"]
     );
     assert_eq!(s.complete("rng['v", 6), vec!["value", "vsquared"]);
     assert_eq!(s.complete("rng[\"vs\"]", 7), vec!["vsquared"]);

@@ -129,64 +129,85 @@ fn paths(partial: &str) -> Vec<String> {
     out
 }
 
-/// Candidates replacing the word that ends at `cursor` (characters) in `line`.
+/// Where the editor's word before the cursor starts: letters, digits, `_` and `.` (as the workbench's
+/// input line defines it), a byte index into `before`.
+fn word_start(before: &str) -> usize {
+    before
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !(is_ident(*c) || *c == '.'))
+        .map_or(0, |(i, c)| i + c.len_utf8())
+}
+
+/// Candidates for the text of `line` before byte `cursor`, each a replacement for the editor's word
+/// there (see [`word_start`]): `ddf.am` → `ddf.amount`; inside `read_csv("data/pa` → `part-0.csv`.
 pub(crate) fn complete(interp: &Interp, line: &str, cursor: usize) -> Vec<String> {
-    let before: String = line.chars().take(cursor).collect();
-    if let Some(q) = open_string(&before) {
+    let mut cursor = cursor.min(line.len());
+    while !line.is_char_boundary(cursor) {
+        cursor -= 1;
+    }
+    let before = &line[..cursor];
+    let (start, mut cands) = candidates(interp, before);
+    cands.sort();
+    cands.dedup();
+    // Re-base each candidate (a replacement for before[start..]) onto the editor's word.
+    let word = word_start(before);
+    cands
+        .into_iter()
+        .filter_map(|c| {
+            if word <= start {
+                Some(format!("{}{c}", &before[word..start]))
+            } else {
+                c.get(word - start..).map(String::from)
+            }
+        })
+        .collect()
+}
+
+/// Candidates replacing `before[start..]`, and `start`.
+fn candidates(interp: &Interp, before: &str) -> (usize, Vec<String>) {
+    if let Some(q) = open_string(before) {
         let partial = &before[q + 1..];
         let head = before[..q].trim_end();
         if let Some(obj) = head.strip_suffix('[') {
-            let chain: String = obj
-                .chars()
-                .rev()
-                .take_while(|c| is_ident(*c) || *c == '.')
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .collect();
-            if let Some(v) = resolve(interp, &chain) {
-                let mut cols: Vec<String> = columns(interp, &v)
+            let chain = &obj[word_start(obj)..];
+            if let Some(v) = resolve(interp, chain) {
+                let cols = columns(interp, &v)
                     .into_iter()
                     .filter(|c| c.starts_with(partial))
                     .collect();
-                cols.sort();
-                return cols;
+                return (q + 1, cols);
             }
         }
-        return paths(partial);
+        return (q + 1, paths(partial));
     }
-    let word: String = before
-        .chars()
-        .rev()
-        .take_while(|c| is_ident(*c) || *c == '.')
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    let mut out: Vec<String> = match word.rfind('.') {
+    let start = word_start(before);
+    let word = &before[start..];
+    match word.rfind('.') {
         Some(dot) => {
             let partial = &word[dot + 1..];
-            match resolve(interp, &word[..dot]) {
+            let found = match resolve(interp, &word[..dot]) {
                 Some(v) => attr_candidates(&v, &interp.builtins)
                     .into_iter()
                     .filter(|n| n.starts_with(partial) && !n.starts_with("__"))
                     .collect(),
                 None => Vec::new(),
-            }
+            };
+            (start + dot + 1, found)
         }
-        None => interp
-            .names
-            .iter()
-            .map(|(n, _)| n.as_str())
-            .chain(interp.builtins.names())
-            .chain(KEYWORDS.iter().copied())
-            .filter(|n| n.starts_with(word.as_str()))
-            .map(String::from)
-            .collect(),
-    };
-    out.sort();
-    out.dedup();
-    out
+        None => (
+            start,
+            interp
+                .names
+                .iter()
+                .map(|(n, _)| n.as_str())
+                .chain(interp.builtins.names())
+                .chain(KEYWORDS.iter().copied())
+                .filter(|n| n.starts_with(word))
+                .map(String::from)
+                .collect(),
+        ),
+    }
 }
 
 #[cfg(test)]
@@ -202,17 +223,21 @@ mod tests {
         );
         assert_eq!(s.complete("x = my_f", 8), vec!["my_file", "my_frame"]);
         assert!(s.complete("pri", 3).contains(&"print".to_string()));
-        assert_eq!(s.complete("my_file.ke", 10), vec!["keys"]);
-        assert!(s.complete("dd.comp", 7).contains(&"compute".to_string()));
+        assert_eq!(s.complete("my_file.ke", 10), vec!["my_file.keys"]);
+        assert!(s.complete("dd.comp", 7).contains(&"dd.compute".to_string()));
+        // The cursor is a byte index; the word ends there.
+        assert_eq!(s.complete("é = my_fi + 1", 10), vec!["my_file"]);
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("data_1.csv"), "a\n").unwrap();
         std::fs::create_dir(dir.path().join("data_dir")).unwrap();
         let line = format!("x = read_csv('{}/data_", dir.path().display());
-        let got = s.complete(&line, line.chars().count());
-        let base = dir.path().display().to_string();
+        // The editor's word stops at '/': candidates replace `data_` only.
         assert_eq!(
-            got,
-            vec![format!("{base}/data_1.csv"), format!("{base}/data_dir/")]
+            s.complete(&line, line.len()),
+            vec!["data_1.csv", "data_dir/"]
         );
+        std::fs::write(dir.path().join("part-07.csv"), "a\n").unwrap();
+        let line = format!("read_csv('{}/part-0", dir.path().display());
+        assert_eq!(s.complete(&line, line.len()), vec!["07.csv"]);
     }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::builtins::Builtins;
 use super::errors::{source_line, LangError, Pos, Raise};
 use super::interp::{output_text, Interp, Tracked};
-use super::object::{BuiltinFn, Obj, Output};
+use super::object::{BuiltinFn, Obj, Output, SessionCtx};
 use super::pyops::same_native;
 use super::syntax;
 use crate::engine::{Engine, JobStatus};
@@ -185,12 +185,19 @@ impl Session {
         self.interp.jobs.len()
     }
 
+    /// The session as a [`SessionCtx`], to ask natives for attributes (the datasets pane).
+    pub fn ctx(&mut self) -> &mut dyn SessionCtx {
+        &mut self.interp
+    }
+
     /// The variables, in the order they were first assigned.
     pub fn names(&self) -> Vec<(String, Obj)> {
         self.interp.names.clone()
     }
 
-    /// Completions for the word before `cursor` (a character index into `line`).
+    /// Completions at byte `cursor` of `line`: each candidate replaces the editor's word before the
+    /// cursor (letters, digits, `_`, `.`): names and builtins, `obj.attr` after a dot, column names
+    /// inside `x["...`, file names inside other strings.
     pub fn complete(&self, line: &str, cursor: usize) -> Vec<String> {
         super::complete::complete(&self.interp, line, cursor)
     }
