@@ -443,12 +443,12 @@ fn completion_uses_attributes_and_columns() {
     assert_eq!(
         s.complete("x = rng.", 8),
         vec![
-            "columns",
-            "compute",
-            "npartitions",
-            "persist",
-            "sum",
-            "visualize"
+            "rng.columns",
+            "rng.compute",
+            "rng.npartitions",
+            "rng.persist",
+            "rng.sum",
+            "rng.visualize"
         ]
     );
     assert_eq!(
