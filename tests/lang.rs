@@ -296,6 +296,21 @@ fn interactive_compute_returns_a_job_and_poll_delivers_the_value() {
     );
     assert!(s.poll().is_empty());
     assert_eq!(s.history().len(), 2);
+    // Unpacking a running compute binds the names when it finishes.
+    let r = s.run_source(
+        "lo, hi = compute(irange(4).sum(), irange(5).sum())\nlo",
+        "cell",
+    );
+    assert!(r.iter().all(|x| x.error.is_none()));
+    let t0 = Instant::now();
+    let mut got = Vec::new();
+    while got.is_empty() && t0.elapsed() < Duration::from_secs(20) {
+        got = s.poll();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(got[0].output, Some(Output::Text("(6, 10)".into())));
+    let r = s.run_source("lo, hi", "cell");
+    assert_eq!(r[0].output, Some(Output::Text("(6, 10)".into())));
 }
 
 #[test]

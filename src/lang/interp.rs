@@ -24,6 +24,8 @@ pub(crate) struct Tracked {
     pub line_text: String,
     /// Show the job's value when it finishes (computes); otherwise only failures (persists, shells).
     pub show_value: bool,
+    /// `a, b = compute(x, y)` in the workbench: the names that receive the value's items.
+    pub unpack: Option<Vec<String>>,
 }
 
 /// Methods every lazy collection gets from the language when the native does not implement them.
@@ -93,6 +95,7 @@ impl Interp {
             file: self.current_file.clone(),
             line_text: self.current_line.clone(),
             show_value,
+            unpack: None,
         });
     }
 
@@ -196,6 +199,9 @@ impl Interp {
             Target::Tuple(parts) => {
                 let items = match &v {
                     Obj::Tuple(x) | Obj::List(x) => x.clone(),
+                    Obj::Native(n) if v.downcast::<JobObj>().is_some() => {
+                        return self.unpack_later(n.clone(), parts)
+                    }
                     other => {
                         return Err(Raise::type_error(format!(
                             "cannot unpack non-sequence {}",
@@ -262,6 +268,36 @@ impl Interp {
                     }
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// `a, b = compute(x, y)` in the workbench: bind both names to the job now; `Session::poll`
+    /// unpacks the value into them when it finishes.
+    fn unpack_later(
+        &mut self,
+        job: Arc<dyn super::object::Native>,
+        parts: &[Target],
+    ) -> Result<(), Raise> {
+        let mut names = Vec::new();
+        for p in parts {
+            match p {
+                Target::Name(n, _) => names.push(n.clone()),
+                _ => return Err(Raise::type_error(
+                    "a running job can be unpacked into plain names only (a, b = compute(x, y))",
+                )),
+            }
+        }
+        let tracked = self
+            .jobs
+            .iter_mut()
+            .find(|t| pyops::same_native(&(t.job.clone() as Arc<dyn super::object::Native>), &job));
+        match tracked {
+            Some(t) => t.unpack = Some(names.clone()),
+            None => return Err(Raise::type_error("cannot unpack a job; use result(job)")),
+        }
+        for n in names {
+            self.set_name(&n, Obj::Native(job.clone()));
         }
         Ok(())
     }

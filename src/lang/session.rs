@@ -147,10 +147,24 @@ impl Session {
         let (output, error) = match r {
             Ok(v) => {
                 let me: Arc<dyn super::object::Native> = t.job.clone();
-                // The workbench binds `y = x.compute()` to the job; now `y` is the value.
-                for (_, slot) in self.interp.names.iter_mut() {
+                let items = match (&t.unpack, &v) {
+                    (Some(names), Obj::Tuple(x) | Obj::List(x)) if x.len() == names.len() => Some(
+                        names
+                            .iter()
+                            .cloned()
+                            .zip(x.iter().cloned())
+                            .collect::<Vec<_>>(),
+                    ),
+                    _ => None,
+                };
+                // The workbench binds `y = x.compute()` to the job; now `y` is the value (or its
+                // item, for `a, b = compute(x, y)`).
+                for (name, slot) in self.interp.names.iter_mut() {
                     if matches!(slot, Obj::Native(n) if same_native(n, &me)) {
-                        *slot = v.clone();
+                        *slot = items
+                            .as_ref()
+                            .and_then(|it| it.iter().find(|(n, _)| n == name))
+                            .map_or_else(|| v.clone(), |(_, x)| x.clone());
                     }
                 }
                 if t.show_value {
