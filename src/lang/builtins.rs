@@ -139,7 +139,7 @@ fn print(args: Args, cx: &mut dyn SessionCtx) -> Result<Obj, Error> {
     let sep = match args.opt(usize::MAX, "sep") {
         Some(s) => s
             .as_str()
-            .ok_or_else(|| type_err("sep must be None or a string"))?
+            .ok_or_else(|| type_err("print() argument 'sep' must be None or a string"))?
             .to_string(),
         None => " ".into(),
     };

@@ -211,6 +211,14 @@ fn cmp_result(op: BinOp, o: Ordering) -> bool {
 }
 
 fn unsupported(op: BinOp, a: &Obj, b: &Obj) -> Raise {
+    if matches!(op, BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge) {
+        return Raise::type_error(format!(
+            "'{}' not supported between instances of '{}' and '{}'",
+            op.symbol(),
+            a.type_name(),
+            b.type_name()
+        ));
+    }
     Raise::type_error(format!(
         "unsupported operand type(s) for {}: '{}' and '{}'",
         op.symbol(),

@@ -99,8 +99,13 @@ pub struct Stmt {
 pub fn parse(source: &str, filename: &str) -> Result<Vec<Stmt>, Raise> {
     let index = LineIndex::new(source);
     let suite = ast::Suite::parse(source, filename).map_err(|e| {
-        let pos = index.pos(u32::from(e.offset) as usize);
-        Raise::new("SyntaxError", syntax_message(&e.error)).at(pos)
+        let (message, at_end) = syntax_message(&e.error);
+        let pos = if at_end {
+            end_of_text(source, &index)
+        } else {
+            index.pos(u32::from(e.offset) as usize)
+        };
+        Raise::new("SyntaxError", message).at(pos)
     })?;
     let lower = Lower { index: &index };
     suite
@@ -117,13 +122,28 @@ pub fn parse(source: &str, filename: &str) -> Result<Vec<Stmt>, Raise> {
         .collect()
 }
 
-fn syntax_message(e: &rustpython_parser::ParseErrorType) -> String {
-    use rustpython_parser::ParseErrorType as P;
+/// A readable message for a parse error, and whether it is about the end of the input.
+fn syntax_message(e: &rustpython_parser::ParseErrorType) -> (String, bool) {
+    use rustpython_parser::lexer::LexicalErrorType as L;
+    use rustpython_parser::{ParseErrorType as P, Tok};
+    let eof = "unexpected end of input (an unclosed bracket or string?)".to_string();
     match e {
-        P::Eof => "unexpected end of input (unclosed bracket or string?)".into(),
-        P::UnrecognizedToken(tok, _) => format!("invalid syntax: unexpected {tok}"),
-        other => format!("invalid syntax: {other}"),
+        P::Eof | P::Lexical(L::Eof) => (eof, true),
+        P::UnrecognizedToken(Tok::Indent, _) => ("unexpected indent".into(), false),
+        P::UnrecognizedToken(Tok::Dedent, _) => ("unexpected unindent".into(), false),
+        P::UnrecognizedToken(Tok::Newline, _) => {
+            ("invalid syntax: the line ends too early".into(), false)
+        }
+        P::UnrecognizedToken(Tok::EndOfFile, _) => (eof, true),
+        P::UnrecognizedToken(tok, _) => (format!("invalid syntax: unexpected {tok}"), false),
+        P::Lexical(l) => (l.to_string(), false),
+        other => (format!("invalid syntax: {other}"), false),
     }
+}
+
+/// Just past the last non-blank character: where "unexpected end of input" is shown.
+fn end_of_text(source: &str, index: &LineIndex<'_>) -> Pos {
+    index.pos(source.trim_end().len())
 }
 
 fn unsupported(what: &str, pos: Pos) -> Raise {
@@ -491,7 +511,10 @@ mod tests {
     fn syntax_errors_are_placed() {
         let err = parse("x = 1\ny = (2 +\n", "t").unwrap_err();
         assert_eq!(err.kind, "SyntaxError");
-        assert_eq!(err.pos.unwrap().line, 3);
+        assert_eq!(err.pos, Some(Pos { line: 2, col: 9 }));
+        assert!(err.message.starts_with("unexpected end of input"));
+        let err = parse("  x = 1", "t").unwrap_err();
+        assert_eq!(err.message, "unexpected indent");
         let err = parse("x = = 2", "t").unwrap_err();
         assert_eq!(err.pos, Some(Pos { line: 1, col: 5 }));
     }
