@@ -368,8 +368,23 @@ fn shell_jobs_capture_output_and_failures_fail_the_script() {
         err.starts_with("script.tess:1:1: ValueError: command `exit 3` failed with exit status 3"),
         "{err}"
     );
-    // Cancelling a shell job kills its process group.
+    // In the workbench the finished job shows its stdout.
     let mut s = session(&e, true);
+    s.run_source("run('echo one; echo two')", "c");
+    let t0 = Instant::now();
+    let mut got = Vec::new();
+    while got.is_empty() && t0.elapsed() < Duration::from_secs(10) {
+        got = s.poll();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    match &got[0].output {
+        Some(Output::Text(t)) => {
+            assert!(t.starts_with("shell job "), "{t}");
+            assert!(t.ends_with(" done: echo one; echo two\none\ntwo"), "{t}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // Cancelling a shell job kills its process group.
     let t0 = Instant::now();
     s.run_source("j = run('sleep 30 | cat')\nj.cancel()", "c");
     let mut got = Vec::new();

@@ -10,7 +10,10 @@ use super::interp::{output_text, Interp, Tracked};
 use super::object::{BuiltinFn, Obj, Output, SessionCtx};
 use super::pyops::same_native;
 use super::syntax;
-use crate::engine::{Engine, JobStatus};
+use crate::engine::{Engine, JobKind, JobStatus};
+
+/// Lines of a finished shell job's stdout shown by `poll`.
+const SHELL_LINES: usize = 20;
 use crate::error::Error;
 
 /// What one statement did: its output (as a notebook cell shows it) or its error.
@@ -173,12 +176,24 @@ impl Session {
                         Err(r) => (None, Some(r)),
                     }
                 } else {
-                    let text = format!(
+                    let mut text = format!(
                         "{} job {} done: {}",
                         t.job.kind.name(),
                         t.job.id(),
                         t.job.label
                     );
+                    // A shell job's stdout (its last lines) is what the user ran it for.
+                    if let (JobKind::Shell, Obj::Str(out)) = (t.job.kind, &v) {
+                        let lines: Vec<&str> = out.lines().collect();
+                        let skip = lines.len().saturating_sub(SHELL_LINES);
+                        if skip > 0 {
+                            text.push_str(&format!("\n... ({skip} earlier lines)"));
+                        }
+                        for l in &lines[skip..] {
+                            text.push('\n');
+                            text.push_str(l);
+                        }
+                    }
                     (Some(Output::Text(text)), None)
                 }
             }

@@ -100,10 +100,17 @@ pub fn parse(source: &str, filename: &str) -> Result<Vec<Stmt>, Raise> {
     let index = LineIndex::new(source);
     let suite = ast::Suite::parse(source, filename).map_err(|e| {
         let (message, at_end) = syntax_message(&e.error);
+        let offset = (u32::from(e.offset) as usize).min(source.len());
+        // Errors reported at the start of a blank line belong to the end of the text before them.
+        let blank = super::errors::source_line(source, index.pos(offset).line)
+            .trim()
+            .is_empty();
         let pos = if at_end {
             end_of_text(source, &index)
+        } else if blank {
+            index.pos(source[..offset].trim_end().len())
         } else {
-            index.pos(u32::from(e.offset) as usize)
+            index.pos(offset)
         };
         Raise::new("SyntaxError", message).at(pos)
     })?;
@@ -513,6 +520,8 @@ mod tests {
         assert_eq!(err.kind, "SyntaxError");
         assert_eq!(err.pos, Some(Pos { line: 2, col: 9 }));
         assert!(err.message.starts_with("unexpected end of input"));
+        let err = parse("x = 'abc\n", "t").unwrap_err();
+        assert_eq!(err.pos, Some(Pos { line: 1, col: 9 }));
         let err = parse("  x = 1", "t").unwrap_err();
         assert_eq!(err.message, "unexpected indent");
         let err = parse("x = = 2", "t").unwrap_err();
