@@ -489,7 +489,7 @@ fn completion_uses_attributes_and_columns() {
     assert_eq!(s.complete("rng[\"vs\"]", 7), vec!["vsquared"]);
     assert_eq!(s.complete("dd.read_", 8), Vec::<String>::new());
     let names: Vec<String> = s.names().into_iter().map(|(n, _)| n).collect();
-    assert_eq!(names, vec!["dd", "rng", "rows"]);
+    assert_eq!(names, vec!["rng", "rows"], "imports are not datasets");
 }
 
 #[test]

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use super::builtins::Builtins;
 use super::errors::{source_line, LangError, Pos, Raise};
 use super::interp::{output_text, Interp, Tracked};
+use super::modules::Module;
 use super::object::{BuiltinFn, Obj, Output, SessionCtx};
 use super::pyops::same_native;
 use super::syntax;
@@ -219,9 +220,15 @@ impl Session {
         &mut self.interp
     }
 
-    /// The variables, in the order they were first assigned.
+    /// The variables, in the order they were first assigned; what import lines bound (modules,
+    /// builtins) is left out: the datasets pane lists data.
     pub fn names(&self) -> Vec<(String, Obj)> {
-        self.interp.names.clone()
+        self.interp
+            .names
+            .iter()
+            .filter(|(_, v)| !matches!(v, Obj::Builtin(_)) && v.downcast::<Module>().is_none())
+            .cloned()
+            .collect()
     }
 
     /// Completions at byte `cursor` of `line`: each candidate replaces the editor's word before the
