@@ -97,10 +97,24 @@ impl Session {
                 return false;
             }
         };
+        let several = stmts.len() > 1;
         for stmt in stmts {
             self.interp.current_file = filename.to_string();
             self.interp.current_line = source_line(source, stmt.pos.line).to_string();
+            // In a script, a bare string statement is documentation (a docstring), not output.
+            let doc = several
+                && matches!(
+                    &stmt.kind,
+                    syntax::StmtKind::Expr(syntax::Expr {
+                        kind: syntax::ExprKind::Const(Obj::Str(_)),
+                        ..
+                    })
+                );
             let (output, error) = match self.interp.exec(&stmt) {
+                Ok(_) if doc => {
+                    self.history.push(stmt.source.clone());
+                    (None, None)
+                }
                 Ok(out) => {
                     self.history.push(stmt.source.clone());
                     (out, None)
@@ -405,6 +419,13 @@ mod tests {
             .unwrap()
             .message
             .starts_with("NameError"));
+    }
+
+    #[test]
+    fn docstrings_in_scripts_are_not_shown() {
+        let out = texts("\"\"\"Load the data.\"\"\"\nx = 1\nx\n");
+        assert_eq!(out, vec!["-", "-", "1"]);
+        assert_eq!(texts("'shown'"), vec!["'shown'"]);
     }
 
     #[test]
