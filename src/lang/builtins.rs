@@ -40,6 +40,7 @@ impl Builtins {
             .into_iter()
             .chain(super::job::verbs())
             .chain(super::client::verbs())
+            .chain(super::help::verbs())
         {
             b.set(name, Callable::Verb(v));
         }

@@ -11,6 +11,7 @@ mod client;
 mod complete;
 pub mod data;
 pub mod errors;
+mod help;
 mod interp;
 pub mod job;
 pub mod modules;
