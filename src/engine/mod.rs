@@ -15,6 +15,7 @@ pub mod state;
 pub mod store;
 mod submit;
 pub mod value;
+pub mod visualize;
 
 pub use api::{BackgroundCtx, Engine, EngineConfig, FutureInfo, JobHandle, JobOutcome};
 pub use cancel::CancelToken;
