@@ -15,5 +15,6 @@ static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 pub mod engine;
 pub mod error;
+pub mod frame;
 pub mod io;
 pub mod lang;

@@ -1,0 +1,264 @@
+//! Pandas-style text of concrete frames and series: cells formatted per column as pandas does (common
+//! decimals for floats, `NaN` for missing), head/tail truncation of long results, and a plain-text renderer.
+//! Pure functions, so the TUI and `tessera run` show the same thing and tests can snapshot it.
+
+use polars::prelude::*;
+
+use super::value::Index;
+use crate::lang::Table;
+
+/// pandas' `display.max_rows`: longer results show `MIN_ROWS` rows (half head, half tail).
+pub const MAX_ROWS: usize = 60;
+pub const MIN_ROWS: usize = 10;
+/// pandas' `display.precision`.
+const DIGITS: usize = 6;
+
+/// The pandas dtype name of a polars dtype (`int64`, `float64`, `object` for strings...).
+pub fn dtype_name(dt: &DataType) -> String {
+    match dt {
+        DataType::Boolean => "bool".into(),
+        DataType::Int8 => "int8".into(),
+        DataType::Int16 => "int16".into(),
+        DataType::Int32 => "int32".into(),
+        DataType::Int64 => "int64".into(),
+        DataType::UInt8 => "uint8".into(),
+        DataType::UInt16 => "uint16".into(),
+        DataType::UInt32 => "uint32".into(),
+        DataType::UInt64 => "uint64".into(),
+        DataType::Float32 => "float32".into(),
+        DataType::Float64 => "float64".into(),
+        DataType::String => "object".into(),
+        DataType::Date | DataType::Datetime(_, _) => "datetime64[ns]".into(),
+        DataType::Duration(_) => "timedelta64[ns]".into(),
+        DataType::Null => "object".into(),
+        other => other.to_string(),
+    }
+}
+
+/// The dtype pandas would show for this concrete series: integers with missing values become float64.
+pub fn shown_dtype(s: &Series) -> String {
+    if s.dtype().is_integer() && s.null_count() > 0 {
+        "float64".into()
+    } else {
+        dtype_name(s.dtype())
+    }
+}
+
+/// Which rows to show of `n`: all, or head and tail with a `...` gap between (`None` marks the gap).
+pub fn shown_rows(n: usize, max_rows: usize) -> Vec<Option<usize>> {
+    if n <= max_rows {
+        return (0..n).map(Some).collect();
+    }
+    let half = MIN_ROWS / 2;
+    let mut out: Vec<Option<usize>> = (0..half).map(Some).collect();
+    out.push(None);
+    out.extend((n - half..n).map(Some));
+    out
+}
+
+/// Python's `%.6e` (`1.234568e+07`).
+fn sci(x: f64) -> String {
+    let s = format!("{x:.DIGITS$e}");
+    let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
+    let (sign, digits) = match e.strip_prefix('-') {
+        Some(d) => ('-', d),
+        None => ('+', e),
+    };
+    format!("{m}e{sign}{digits:0>2}")
+}
+
+/// Format float cells as pandas' FloatArrayFormatter: `%.6f`, trailing zeros trimmed equally while every
+/// value ends in 0 (keeping one decimal), scientific when values are tiny or long and large.
+pub fn format_floats(vals: &[Option<f64>]) -> Vec<String> {
+    let finite: Vec<f64> = vals.iter().flatten().copied().filter(|v| v.is_finite()).collect();
+    let fixed = |x: f64| format!("{x:.DIGITS$}");
+    let mut cells: Vec<Option<String>> = vals
+        .iter()
+        .map(|v| v.filter(|x| x.is_finite()).map(fixed))
+        .collect();
+    // Trim common trailing zeros (pandas `_trim_zeros_float`).
+    loop {
+        let nums: Vec<&String> = cells.iter().flatten().collect();
+        if nums.is_empty() || !nums.iter().all(|s| s.ends_with('0') && !s.ends_with(".0")) {
+            break;
+        }
+        for s in cells.iter_mut().flatten() {
+            s.pop();
+        }
+    }
+    let maxlen = cells.iter().flatten().map(String::len).max().unwrap_or(0);
+    let large = finite.iter().any(|v| v.abs() > 1e6);
+    let small = finite.iter().any(|v| v.abs() > 0.0 && v.abs() < 1e-6);
+    if small || (maxlen > DIGITS + 6 && large) {
+        cells = vals.iter().map(|v| v.filter(|x| x.is_finite()).map(sci)).collect();
+    }
+    cells
+        .into_iter()
+        .zip(vals)
+        .map(|(c, v)| match (c, v) {
+            (Some(c), _) => c,
+            (None, Some(x)) if x.is_infinite() => if *x > 0.0 { "inf" } else { "-inf" }.into(),
+            _ => "NaN".into(),
+        })
+        .collect()
+}
+
+/// The cells of `rows` of one column, as pandas prints them (formatting depends on the shown values only).
+pub fn format_cells(s: &Series, rows: &[usize]) -> Vec<String> {
+    let idx: Vec<IdxSize> = rows.iter().map(|&r| r as IdxSize).collect();
+    let taken = match s.take_slice(&idx) {
+        Ok(t) => t,
+        Err(_) => return rows.iter().map(|_| "?".into()).collect(),
+    };
+    let dt = s.dtype();
+    if dt.is_float() || (dt.is_integer() && s.null_count() > 0) {
+        let f = taken.cast(&DataType::Float64).expect("numeric cast to f64");
+        let vals: Vec<Option<f64>> = f.f64().expect("f64").iter().collect();
+        return format_floats(&vals);
+    }
+    (0..taken.len())
+        .map(|i| match taken.get(i) {
+            Ok(AnyValue::Null) | Err(_) => "NaN".into(),
+            Ok(AnyValue::Boolean(b)) => if b { "True" } else { "False" }.into(),
+            Ok(AnyValue::String(s)) => s.to_string(),
+            Ok(AnyValue::StringOwned(s)) => s.to_string(),
+            Ok(v) => v.to_string(),
+        })
+        .collect()
+}
+
+fn index_cells(index: &Index, rows: &[usize]) -> Vec<String> {
+    match index {
+        Index::Labels(s) => format_cells(s, rows),
+        _ => rows.iter().map(|&r| index.position_label(r).to_string()).collect(),
+    }
+}
+
+fn index_name(index: &Index) -> Option<String> {
+    match index {
+        Index::Labels(s) if !s.name().is_empty() => Some(s.name().to_string()),
+        _ => None,
+    }
+}
+
+/// A concrete frame as pandas prints it.
+pub fn frame_table(df: &DataFrame, index: &Index, max_rows: usize) -> Table {
+    let n = df.height();
+    let shown = shown_rows(n, max_rows);
+    let real: Vec<usize> = shown.iter().flatten().copied().collect();
+    let cols: Vec<Vec<String>> = df
+        .columns()
+        .iter()
+        .map(|c| format_cells(c.as_materialized_series(), &real))
+        .collect();
+    let idx = index_cells(index, &real);
+    let mut rows = Vec::with_capacity(shown.len());
+    let mut labels = Vec::with_capacity(shown.len());
+    let mut k = 0;
+    for r in &shown {
+        match r {
+            Some(_) => {
+                labels.push(idx[k].clone());
+                rows.push(cols.iter().map(|c| c[k].clone()).collect());
+                k += 1;
+            }
+            None => {
+                labels.push("...".into());
+                rows.push(vec!["...".to_string(); cols.len()]);
+            }
+        }
+    }
+    let truncated = shown.len() < n || n == 0;
+    Table {
+        index_name: index_name(index),
+        columns: df.get_column_names().iter().map(|s| s.to_string()).collect(),
+        index: labels,
+        rows,
+        footer: truncated.then(|| format!("[{n} rows x {} columns]", df.width())),
+    }
+}
+
+/// A concrete series as pandas prints it: one unnamed column and a `Name: x, dtype: y` footer.
+pub fn series_table(s: &Series, index: &Index, max_rows: usize) -> Table {
+    let n = s.len();
+    let shown = shown_rows(n, max_rows);
+    let real: Vec<usize> = shown.iter().flatten().copied().collect();
+    let cells = format_cells(s, &real);
+    let idx = index_cells(index, &real);
+    let (mut rows, mut labels, mut k) = (Vec::new(), Vec::new(), 0);
+    for r in &shown {
+        if r.is_some() {
+            labels.push(idx[k].clone());
+            rows.push(vec![cells[k].clone()]);
+            k += 1;
+        } else {
+            labels.push("...".into());
+            rows.push(vec!["...".into()]);
+        }
+    }
+    let mut footer = Vec::new();
+    if !s.name().is_empty() {
+        footer.push(format!("Name: {}", s.name()));
+    }
+    if shown.len() < n {
+        footer.push(format!("Length: {n}"));
+    }
+    footer.push(format!("dtype: {}", shown_dtype(s)));
+    Table {
+        index_name: index_name(index),
+        columns: vec![String::new()],
+        index: labels,
+        rows,
+        footer: Some(footer.join(", ")),
+    }
+}
+
+/// Plain text of a table as pandas lays it out: index left-aligned, cells right-aligned, two spaces apart.
+pub fn render(t: &Table) -> String {
+    let ncol = t.columns.len();
+    let mut width = vec![0usize; ncol];
+    for (j, w) in width.iter_mut().enumerate() {
+        *w = t.columns[j].chars().count();
+        for r in &t.rows {
+            *w = (*w).max(r[j].chars().count());
+        }
+    }
+    let iw = t
+        .index
+        .iter()
+        .map(|s| s.chars().count())
+        .chain(t.index_name.iter().map(|s| s.chars().count()))
+        .max()
+        .unwrap_or(0);
+    let mut lines = Vec::new();
+    let header_blank = t.columns.iter().all(String::is_empty);
+    if !header_blank {
+        let mut line = " ".repeat(iw);
+        for (j, c) in t.columns.iter().enumerate() {
+            line.push_str(&format!("  {c:>w$}", w = width[j]));
+        }
+        lines.push(line);
+    }
+    if let Some(name) = &t.index_name {
+        lines.push(format!("{name:<iw$}"));
+    }
+    for (label, row) in t.index.iter().zip(&t.rows) {
+        let mut line = format!("{label:<iw$}");
+        for (j, c) in row.iter().enumerate() {
+            // pandas separates a series' values from the index by 4 spaces at the narrowest.
+            let sep = if header_blank { "    " } else { "  " };
+            line.push_str(&format!("{sep}{c:>w$}", w = width[j]));
+        }
+        lines.push(line.trim_end().to_string());
+    }
+    if t.index.is_empty() && !header_blank {
+        lines.push("Index: []".into());
+    }
+    if let Some(f) = &t.footer {
+        if !header_blank {
+            lines.push(String::new());
+        }
+        lines.push(f.clone());
+    }
+    lines.join("\n")
+}
