@@ -210,7 +210,7 @@ impl DaskFrame {
                 let acc = super::kernel::partial::<FrameAcc>(&v)?;
                 let labels: Vec<&str> = acc.cols.iter().map(|(n, _, _)| n.as_str()).collect();
                 let vals: Vec<Scalar> = acc.cols.iter().map(|(_, d, a)| a.finish(agg, d)).collect();
-                let values = scalars_to_series("", &vals, &dt);
+                let values = scalars_to_series("__values__", &vals, &dt);
                 let idx = Series::new("".into(), labels);
                 let df = DataFrame::new(idx.len(), vec![idx.into(), values.into()]).map_err(|e| pl("result", e))?;
                 Ok(Value::Frame(df))

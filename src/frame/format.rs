@@ -213,16 +213,51 @@ pub fn series_table(s: &Series, index: &Index, max_rows: usize) -> Table {
     }
 }
 
-/// Plain text of a table as pandas lays it out: index left-aligned, cells right-aligned, two spaces apart.
-pub fn render(t: &Table) -> String {
-    let ncol = t.columns.len();
-    let mut width = vec![0usize; ncol];
-    for (j, w) in width.iter_mut().enumerate() {
-        *w = t.columns[j].chars().count();
-        for r in &t.rows {
-            *w = (*w).max(r[j].chars().count());
-        }
+fn is_number(c: &str) -> bool {
+    matches!(c, "NaN" | "inf" | "-inf" | "...") || c.parse::<f64>().is_ok()
+}
+
+/// A cell as pandas pads it: non-negative numbers and text get a leading space (negatives show their sign).
+fn padded(c: &str, numeric: bool) -> String {
+    if numeric && c.starts_with('-') {
+        c.to_string()
+    } else {
+        format!(" {c}")
     }
+}
+
+/// Plain text of a table as pandas lays it out (`DataFrame.to_string`/`Series.to_string`): index
+/// left-aligned; cells right-aligned with a leading space for non-negative numbers and text; numeric
+/// column headers get the same leading space; frame columns are one space apart, a series' values three.
+pub fn render(t: &Table) -> String {
+    let is_series = t.columns.iter().all(String::is_empty);
+    let numeric: Vec<bool> = (0..t.columns.len())
+        .map(|j| {
+            t.rows.iter().all(|r| is_number(&r[j]))
+                && t.rows.iter().any(|r| r[j] != "...")
+        })
+        .collect();
+    let cells: Vec<Vec<String>> = t
+        .rows
+        .iter()
+        .map(|r| r.iter().enumerate().map(|(j, c)| padded(c, numeric[j])).collect())
+        .collect();
+    let headers: Vec<String> = t
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(j, h)| if numeric[j] && !h.is_empty() { format!(" {h}") } else { h.clone() })
+        .collect();
+    let width: Vec<usize> = (0..headers.len())
+        .map(|j| {
+            cells
+                .iter()
+                .map(|r| r[j].chars().count())
+                .chain([headers[j].chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
     let iw = t
         .index
         .iter()
@@ -230,32 +265,30 @@ pub fn render(t: &Table) -> String {
         .chain(t.index_name.iter().map(|s| s.chars().count()))
         .max()
         .unwrap_or(0);
+    let sep = if is_series { "   " } else { " " };
     let mut lines = Vec::new();
-    let header_blank = t.columns.iter().all(String::is_empty);
-    if !header_blank {
+    if !is_series {
         let mut line = " ".repeat(iw);
-        for (j, c) in t.columns.iter().enumerate() {
-            line.push_str(&format!("  {c:>w$}", w = width[j]));
+        for (j, h) in headers.iter().enumerate() {
+            line.push_str(&format!("{sep}{h:>w$}", w = width[j]));
         }
         lines.push(line);
     }
     if let Some(name) = &t.index_name {
-        lines.push(format!("{name:<iw$}"));
+        lines.push(name.clone());
     }
-    for (label, row) in t.index.iter().zip(&t.rows) {
+    for (label, row) in t.index.iter().zip(&cells) {
         let mut line = format!("{label:<iw$}");
         for (j, c) in row.iter().enumerate() {
-            // pandas separates a series' values from the index by 4 spaces at the narrowest.
-            let sep = if header_blank { "    " } else { "  " };
             line.push_str(&format!("{sep}{c:>w$}", w = width[j]));
         }
         lines.push(line.trim_end().to_string());
     }
-    if t.index.is_empty() && !header_blank {
+    if t.index.is_empty() && !is_series {
         lines.push("Index: []".into());
     }
     if let Some(f) = &t.footer {
-        if !header_blank {
+        if !is_series {
             lines.push(String::new());
         }
         lines.push(f.clone());
