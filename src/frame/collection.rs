@@ -35,14 +35,20 @@ pub fn concat_frames(parts: &[&DataFrame], schema: &Schema) -> Result<DataFrame>
     };
     let mut acc = (*first).clone();
     for p in &parts[1..] {
-        acc.vstack_mut(p).map_err(|e| pl("concatenating partitions", e))?;
+        acc.vstack_mut(p)
+            .map_err(|e| pl("concatenating partitions", e))?;
     }
     Ok(acc)
 }
 
 impl DaskFrame {
     pub fn new(graph: Graph, schema: Schema) -> Self {
-        DaskFrame { graph, schema: Arc::new(schema), keyed: None, lens: None }
+        DaskFrame {
+            graph,
+            schema: Arc::new(schema),
+            keyed: None,
+            lens: None,
+        }
     }
     pub fn npartitions(&self) -> u32 {
         self.graph.ntasks()
@@ -60,10 +66,13 @@ impl DaskFrame {
     }
     fn check_column(&self, name: &str) -> Result<DataType> {
         self.schema.get(name).cloned().ok_or_else(|| {
-            let hint = crate::lang::object::closest(name, self.schema.iter_names().map(|s| s.as_str()))
-                .map(|s| format!("; did you mean '{s}'?"))
-                .unwrap_or_default();
-            Error::value(format!("KeyError: '{name}': not a column of this DataFrame{hint}"))
+            let hint =
+                crate::lang::object::closest(name, self.schema.iter_names().map(|s| s.as_str()))
+                    .map(|s| format!("; did you mean '{s}'?"))
+                    .unwrap_or_default();
+            Error::value(format!(
+                "KeyError: '{name}': not a column of this DataFrame{hint}"
+            ))
         })
     }
 
@@ -76,9 +85,18 @@ impl DaskFrame {
         }
         let names = cols.to_vec();
         let g = map_parts("getitem", &self.graph, move |v, _| {
-            Ok(Value::Frame(frame(v)?.select(names.iter().map(String::as_str)).map_err(|e| pl("selecting columns", e))?))
+            Ok(Value::Frame(
+                frame(v)?
+                    .select(names.iter().map(String::as_str))
+                    .map_err(|e| pl("selecting columns", e))?,
+            ))
         });
-        Ok(DaskFrame { graph: g, schema: Arc::new(schema), keyed: None, lens: self.lens.clone() })
+        Ok(DaskFrame {
+            graph: g,
+            schema: Arc::new(schema),
+            keyed: None,
+            lens: self.lens.clone(),
+        })
     }
 
     /// `ddf["a"]`.
@@ -87,17 +105,28 @@ impl DaskFrame {
         let dtype = self.check_column(name)?;
         let n = name.to_string();
         let g = map_parts("getitem", &self.graph, move |v, _| {
-            let c = frame(v)?.column(&n).map_err(|e| pl("selecting a column", e))?;
+            let c = frame(v)?
+                .column(&n)
+                .map_err(|e| pl("selecting a column", e))?;
             Ok(Value::Series(c.as_materialized_series().clone()))
         });
-        Ok(DaskSeries { graph: g, name: name.into(), dtype, keyed: None, lens: self.lens.clone() })
+        Ok(DaskSeries {
+            graph: g,
+            name: name.into(),
+            dtype,
+            keyed: None,
+            lens: self.lens.clone(),
+        })
     }
 
     /// `ddf[mask]`: rows where the partition-aligned boolean series is True.
     pub fn filter(&self, mask: &DaskSeries) -> Result<DaskFrame> {
         self.plain("boolean filtering")?;
         if mask.dtype != DataType::Boolean {
-            return Err(Error::value(format!("ddf[mask]: the mask must be boolean, got {}", dtype_name(&mask.dtype))));
+            return Err(Error::value(format!(
+                "ddf[mask]: the mask must be boolean, got {}",
+                dtype_name(&mask.dtype)
+            )));
         }
         if mask.npartitions() != self.npartitions() || mask.keyed.is_some() {
             return Err(Error::value(format!(
@@ -117,28 +146,40 @@ impl DaskFrame {
                 )));
             }
             let m = m.bool().map_err(|e| pl("mask", e))?;
-            Ok(Value::Frame(df.filter(m).map_err(|e| pl("filtering rows", e))?))
+            Ok(Value::Frame(
+                df.filter(m).map_err(|e| pl("filtering rows", e))?,
+            ))
         });
-        Ok(DaskFrame { graph: g, schema: self.schema.clone(), keyed: None, lens: None })
+        Ok(DaskFrame {
+            graph: g,
+            schema: self.schema.clone(),
+            keyed: None,
+            lens: None,
+        })
     }
 
     /// A one-task graph yielding a `Value::List` of the first `n` rows taken from partitions `0..k`.
     pub fn head_graph(&self, n: usize, k: u32) -> Graph {
         let k = k.clamp(1, self.npartitions().max(1));
-        explicit("head", &self.graph, vec![(0..k).collect()], move |_, inp, _| {
-            let mut left = n;
-            let mut out = Vec::new();
-            for v in inp.group(0) {
-                let df = frame(v)?;
-                let take = df.height().min(left);
-                out.push(Value::Frame(df.head(Some(take))));
-                left -= take;
-                if left == 0 {
-                    break;
+        explicit(
+            "head",
+            &self.graph,
+            vec![(0..k).collect()],
+            move |_, inp, _| {
+                let mut left = n;
+                let mut out = Vec::new();
+                for v in inp.group(0) {
+                    let df = frame(v)?;
+                    let take = df.height().min(left);
+                    out.push(Value::Frame(df.head(Some(take))));
+                    left -= take;
+                    if left == 0 {
+                        break;
+                    }
                 }
-            }
-            Ok(Value::List(out))
-        })
+                Ok(Value::List(out))
+            },
+        )
     }
 
     /// The concrete head from the computed head graph.
@@ -168,7 +209,10 @@ impl DaskFrame {
         if self.keyed.is_some() && df.width() > 0 {
             let first = df.get_column_names()[0].to_string();
             let idx = df.drop_in_place(&first).map_err(|e| pl("index", e))?;
-            return Ok(FrameValue::new(df, Index::Labels(idx.as_materialized_series().clone())));
+            return Ok(FrameValue::new(
+                df,
+                Index::Labels(idx.as_materialized_series().clone()),
+            ));
         }
         Ok(FrameValue::new(df, Index::Parts(lens)))
     }
@@ -189,7 +233,8 @@ impl DaskFrame {
             .collect();
         // pandas: ints and floats together give float64; all ints stay int64.
         let out_types: Vec<DataType> = cols.iter().map(|(_, d)| agg.out_dtype(d)).collect();
-        let out_dtype = if out_types.iter().all(|d| d == &DataType::Int64) && !out_types.is_empty() {
+        let out_dtype = if out_types.iter().all(|d| d == &DataType::Int64) && !out_types.is_empty()
+        {
             DataType::Int64
         } else if out_types.iter().all(|d| d == &DataType::Boolean) && !out_types.is_empty() {
             DataType::Boolean
@@ -212,18 +257,30 @@ impl DaskFrame {
                 let vals: Vec<Scalar> = acc.cols.iter().map(|(_, d, a)| a.finish(agg, d)).collect();
                 let values = scalars_to_series("__values__", &vals, &dt);
                 let idx = Series::new("".into(), labels);
-                let df = DataFrame::new(idx.len(), vec![idx.into(), values.into()]).map_err(|e| pl("result", e))?;
+                let df = DataFrame::new(idx.len(), vec![idx.into(), values.into()])
+                    .map_err(|e| pl("result", e))?;
                 Ok(Value::Frame(df))
             },
         );
-        Ok(DaskSeries { graph: g, name: String::new(), dtype: out_dtype, keyed: Some(String::new()), lens: None })
+        Ok(DaskSeries {
+            graph: g,
+            name: String::new(),
+            dtype: out_dtype,
+            keyed: Some(String::new()),
+            lens: None,
+        })
     }
 
     /// `ddf.repartition(npartitions=k)`.
     pub fn repartition(&self, k: u32) -> Result<DaskFrame> {
         self.plain("repartition")?;
         let (g, lens) = super::repartition::repartition(&self.graph, k, self.lens.as_deref())?;
-        Ok(DaskFrame { graph: g, schema: self.schema.clone(), keyed: None, lens: lens.map(Arc::new) })
+        Ok(DaskFrame {
+            graph: g,
+            schema: self.schema.clone(),
+            keyed: None,
+            lens: lens.map(Arc::new),
+        })
     }
 
     /// Dask's structure repr: columns, dtypes and `npartitions`, reading nothing.
@@ -268,7 +325,10 @@ impl DaskFrame {
 
 /// Merge the partial aggregates of several tasks.
 pub fn merge_accs(vals: &[Arc<Value>]) -> Result<Value> {
-    let parts: Vec<&FrameAcc> = vals.iter().map(|v| super::kernel::partial::<FrameAcc>(v)).collect::<Result<_>>()?;
+    let parts: Vec<&FrameAcc> = vals
+        .iter()
+        .map(|v| super::kernel::partial::<FrameAcc>(v))
+        .collect::<Result<_>>()?;
     Ok(super::kernel::opaque(FrameAcc::merge_all(&parts)?))
 }
 
@@ -281,15 +341,23 @@ pub fn len_graph(g: &Graph) -> Graph {
             let n = match v {
                 Value::Frame(d) => d.height(),
                 Value::Series(s) => s.len(),
-                other => return Err(Error::value(format!("len: unexpected {} partition", other.kind()))),
+                other => {
+                    return Err(Error::value(format!(
+                        "len: unexpected {} partition",
+                        other.kind()
+                    )))
+                }
             };
             Ok(Value::Scalar(Scalar::Int(n as i64)))
         },
         |vals| {
-            let total: i64 = vals.iter().filter_map(|v| match v.as_scalar() {
-                Some(Scalar::Int(i)) => Some(*i),
-                _ => None,
-            }).sum();
+            let total: i64 = vals
+                .iter()
+                .filter_map(|v| match v.as_scalar() {
+                    Some(Scalar::Int(i)) => Some(*i),
+                    _ => None,
+                })
+                .sum();
             Ok(Value::Scalar(Scalar::Int(total)))
         },
         Ok,

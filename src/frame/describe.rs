@@ -41,7 +41,11 @@ impl Summary {
             return Summary(vals.into_iter().map(|v| (v, 1.0)).collect());
         }
         let w = vals.len() as f64 / 101.0;
-        Summary((0..=100).map(|k| (exact_quantile(&vals, k as f64 / 100.0), w)).collect())
+        Summary(
+            (0..=100)
+                .map(|k| (exact_quantile(&vals, k as f64 / 100.0), w))
+                .collect(),
+        )
     }
 
     pub fn merge(parts: &[&Summary]) -> Summary {
@@ -53,7 +57,11 @@ impl Summary {
         }
         let total: f64 = s.0.iter().map(|p| p.1).sum();
         let w = total / SUMMARY_POINTS as f64;
-        Summary((0..SUMMARY_POINTS).map(|k| (s.quantile(k as f64 / (SUMMARY_POINTS - 1) as f64), w)).collect())
+        Summary(
+            (0..SUMMARY_POINTS)
+                .map(|k| (s.quantile(k as f64 / (SUMMARY_POINTS - 1) as f64), w))
+                .collect(),
+        )
     }
 
     /// The `q` quantile: each point spans `weight` ranks centred on its position; linear between centres.
@@ -103,7 +111,9 @@ pub const STATS: [&str; 8] = ["count", "mean", "std", "min", "25%", "50%", "75%"
 /// The lazy `describe()` of a frame: one task yielding the statistics frame (index column first).
 pub fn describe(f: &DaskFrame) -> Result<DaskFrame> {
     if f.keyed.is_some() {
-        return Err(Error::value("describe is not supported on an aggregated result; call .compute() first"));
+        return Err(Error::value(
+            "describe is not supported on an aggregated result; call .compute() first",
+        ));
     }
     // pandas describes numbers only (bools excluded) when there are any.
     let cols: Vec<String> = f
@@ -124,15 +134,27 @@ pub fn describe(f: &DaskFrame) -> Result<DaskFrame> {
             let mut out = Vec::new();
             for c in &names {
                 ctx.cancel.check()?;
-                let s = df.column(c).map_err(|e| pl("describe", e))?.as_materialized_series();
+                let s = df
+                    .column(c)
+                    .map_err(|e| pl("describe", e))?
+                    .as_materialized_series();
                 let fs = s.cast(&DataType::Float64).map_err(|e| pl("describe", e))?;
-                let vals: Vec<f64> = fs.f64().map_err(|e| pl("describe", e))?.iter().flatten().filter(|x| !x.is_nan()).collect();
+                let vals: Vec<f64> = fs
+                    .f64()
+                    .map_err(|e| pl("describe", e))?
+                    .iter()
+                    .flatten()
+                    .filter(|x| !x.is_nan())
+                    .collect();
                 out.push((c.clone(), ColAcc::of(s)?, Summary::of(vals)));
             }
             Ok(opaque(DescribeAcc { cols: out }))
         },
         |vals| {
-            let parts: Vec<&DescribeAcc> = vals.iter().map(|v| partial::<DescribeAcc>(v)).collect::<Result<_>>()?;
+            let parts: Vec<&DescribeAcc> = vals
+                .iter()
+                .map(|v| partial::<DescribeAcc>(v))
+                .collect::<Result<_>>()?;
             let mut acc = parts[0].clone();
             for (k, col) in acc.cols.iter_mut().enumerate() {
                 for p in &parts[1..] {
@@ -160,12 +182,23 @@ pub fn describe(f: &DaskFrame) -> Result<DaskFrame> {
                     q(0.75),
                     num(c.finish(Agg::Max, &DataType::Float64)),
                 ];
-                let vals: Vec<Option<f64>> = vals.iter().map(|x| (!x.is_nan()).then_some(*x)).collect();
+                let vals: Vec<Option<f64>> =
+                    vals.iter().map(|x| (!x.is_nan()).then_some(*x)).collect();
                 columns.push(Series::new(name.as_str().into(), vals).into());
             }
-            Ok(Value::Frame(DataFrame::new(STATS.len(), columns).map_err(|e| pl("describe", e))?))
+            Ok(Value::Frame(
+                DataFrame::new(STATS.len(), columns).map_err(|e| pl("describe", e))?,
+            ))
         },
     );
-    let schema: Schema = cols.iter().map(|c| Field::new(c.as_str().into(), DataType::Float64)).collect();
-    Ok(DaskFrame { graph: g, schema: Arc::new(schema), keyed: Some(String::new()), lens: None })
+    let schema: Schema = cols
+        .iter()
+        .map(|c| Field::new(c.as_str().into(), DataType::Float64))
+        .collect();
+    Ok(DaskFrame {
+        graph: g,
+        schema: Arc::new(schema),
+        keyed: Some(String::new()),
+        lens: None,
+    })
 }

@@ -24,8 +24,11 @@ pub fn to_parquet_graph(f: &DaskFrame, path: &Path, overwrite: bool) -> Result<G
     let write = Layer::new(
         "to-parquet",
         f.npartitions(),
-        vec![LayerInput { layer: f.graph.layer.clone(), pattern: DepPattern::Blockwise }],
-        PartKernel::new(origin, move |i, inp, ctx| {
+        vec![LayerInput {
+            layer: f.graph.layer.clone(),
+            pattern: DepPattern::Blockwise,
+        }],
+        PartKernel::arc(origin, move |i, inp, ctx| {
             ctx.cancel.check()?;
             let mut df = frame(inp.one(0))?.clone();
             write_parquet_part(&mut df, &st.path().join(format!("part.{i}.parquet")))?;
@@ -36,8 +39,11 @@ pub fn to_parquet_graph(f: &DaskFrame, path: &Path, overwrite: bool) -> Result<G
     let commit = Layer::new(
         "to-parquet-commit",
         1,
-        vec![LayerInput { layer: write_g.layer.clone(), pattern: DepPattern::All }],
-        PartKernel::new(None, move |_, _, _| {
+        vec![LayerInput {
+            layer: write_g.layer.clone(),
+            pattern: DepPattern::All,
+        }],
+        PartKernel::arc(None, move |_, _, _| {
             staged.commit()?;
             Ok(Value::Unit)
         }),
@@ -67,11 +73,14 @@ pub fn to_csv_graph(f: &DaskFrame, target: &str, index: bool) -> Result<Graph> {
         if index {
             let n = df.height();
             let idx = Series::new("".into(), (0..n as i64).collect::<Vec<_>>());
-            df.insert_column(0, idx.into()).map_err(|e| pl("index column", e))?;
+            df.insert_column(0, idx.into())
+                .map_err(|e| pl("index column", e))?;
         }
         let path = csv_name(&t, i);
         write_csv_part(&mut df, &path)?;
-        Ok(Value::Scalar(Scalar::Str(path.to_string_lossy().into_owned())))
+        Ok(Value::Scalar(Scalar::Str(
+            path.to_string_lossy().into_owned(),
+        )))
     });
     Ok(g)
 }
@@ -79,7 +88,11 @@ pub fn to_csv_graph(f: &DaskFrame, target: &str, index: bool) -> Result<Graph> {
 /// Run an export graph as an export job and wait; its output values.
 pub fn run_export(graph: &Graph, cx: &mut dyn SessionCtx) -> Result<Vec<Arc<Value>>> {
     cx.engine()
-        .submit(std::slice::from_ref(graph), JobKind::Export, &graph.layer.prefix)
+        .submit(
+            std::slice::from_ref(graph),
+            JobKind::Export,
+            &graph.layer.prefix,
+        )
         .wait()
         .map_err(|e| Error::value(e.to_string()))
 }

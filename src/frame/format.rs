@@ -70,7 +70,12 @@ fn sci(x: f64) -> String {
 /// Format float cells as pandas' FloatArrayFormatter: `%.6f`, trailing zeros trimmed equally while every
 /// value ends in 0 (keeping one decimal), scientific when values are tiny or long and large.
 pub fn format_floats(vals: &[Option<f64>]) -> Vec<String> {
-    let finite: Vec<f64> = vals.iter().flatten().copied().filter(|v| v.is_finite()).collect();
+    let finite: Vec<f64> = vals
+        .iter()
+        .flatten()
+        .copied()
+        .filter(|v| v.is_finite())
+        .collect();
     let fixed = |x: f64| format!("{x:.DIGITS$}");
     let mut cells: Vec<Option<String>> = vals
         .iter()
@@ -90,7 +95,10 @@ pub fn format_floats(vals: &[Option<f64>]) -> Vec<String> {
     let large = finite.iter().any(|v| v.abs() > 1e6);
     let small = finite.iter().any(|v| v.abs() > 0.0 && v.abs() < 1e-6);
     if small || (maxlen > DIGITS + 6 && large) {
-        cells = vals.iter().map(|v| v.filter(|x| x.is_finite()).map(sci)).collect();
+        cells = vals
+            .iter()
+            .map(|v| v.filter(|x| x.is_finite()).map(sci))
+            .collect();
     }
     cells
         .into_iter()
@@ -130,7 +138,10 @@ pub fn format_cells(s: &Series, rows: &[usize]) -> Vec<String> {
 fn index_cells(index: &Index, rows: &[usize]) -> Vec<String> {
     match index {
         Index::Labels(s) => format_cells(s, rows),
-        _ => rows.iter().map(|&r| index.position_label(r).to_string()).collect(),
+        _ => rows
+            .iter()
+            .map(|&r| index.position_label(r).to_string())
+            .collect(),
     }
 }
 
@@ -171,7 +182,11 @@ pub fn frame_table(df: &DataFrame, index: &Index, max_rows: usize) -> Table {
     let truncated = shown.len() < n || n == 0;
     Table {
         index_name: index_name(index),
-        columns: df.get_column_names().iter().map(|s| s.to_string()).collect(),
+        columns: df
+            .get_column_names()
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
         index: labels,
         rows,
         footer: truncated.then(|| format!("[{n} rows x {} columns]", df.width())),
@@ -219,7 +234,7 @@ fn is_number(c: &str) -> bool {
 
 /// A cell as pandas pads it: non-negative numbers and text get a leading space (negatives show their sign).
 fn padded(c: &str, numeric: bool) -> String {
-    if numeric && c.starts_with('-') {
+    if c == "..." || (numeric && c.starts_with('-')) {
         c.to_string()
     } else {
         format!(" {c}")
@@ -232,21 +247,29 @@ fn padded(c: &str, numeric: bool) -> String {
 pub fn render(t: &Table) -> String {
     let is_series = t.columns.iter().all(String::is_empty);
     let numeric: Vec<bool> = (0..t.columns.len())
-        .map(|j| {
-            t.rows.iter().all(|r| is_number(&r[j]))
-                && t.rows.iter().any(|r| r[j] != "...")
-        })
+        .map(|j| t.rows.iter().all(|r| is_number(&r[j])) && t.rows.iter().any(|r| r[j] != "..."))
         .collect();
     let cells: Vec<Vec<String>> = t
         .rows
         .iter()
-        .map(|r| r.iter().enumerate().map(|(j, c)| padded(c, numeric[j])).collect())
+        .map(|r| {
+            r.iter()
+                .enumerate()
+                .map(|(j, c)| padded(c, numeric[j]))
+                .collect()
+        })
         .collect();
     let headers: Vec<String> = t
         .columns
         .iter()
         .enumerate()
-        .map(|(j, h)| if numeric[j] && !h.is_empty() { format!(" {h}") } else { h.clone() })
+        .map(|(j, h)| {
+            if numeric[j] && !h.is_empty() {
+                format!(" {h}")
+            } else {
+                h.clone()
+            }
+        })
         .collect();
     let width: Vec<usize> = (0..headers.len())
         .map(|j| {
@@ -261,7 +284,7 @@ pub fn render(t: &Table) -> String {
     let iw = t
         .index
         .iter()
-        .map(|s| s.chars().count())
+        .map(|s| if s == "..." { 2 } else { s.chars().count() })
         .chain(t.index_name.iter().map(|s| s.chars().count()))
         .max()
         .unwrap_or(0);
@@ -278,8 +301,20 @@ pub fn render(t: &Table) -> String {
         lines.push(name.clone());
     }
     for (label, row) in t.index.iter().zip(&cells) {
+        // pandas' truncation row: `..` where a column is at most 3 wide, a blank index for series.
+        let dots = |w: usize| if w > 3 { "..." } else { ".." };
+        let label = match label.as_str() {
+            "..." if is_series => "",
+            "..." => dots(iw),
+            l => l,
+        };
         let mut line = format!("{label:<iw$}");
         for (j, c) in row.iter().enumerate() {
+            let c = if c == "..." {
+                dots(width[j])
+            } else {
+                c.as_str()
+            };
             line.push_str(&format!("{sep}{c:>w$}", w = width[j]));
         }
         lines.push(line.trim_end().to_string());
@@ -294,4 +329,102 @@ pub fn render(t: &Table) -> String {
         lines.push(f.clone());
     }
     lines.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn series(s: Series) -> String {
+        let n = s.len();
+        render(&series_table(&s, &Index::range(n), MAX_ROWS))
+    }
+
+    // Expected strings are pandas 2's `to_string()` of the same data.
+    #[test]
+    fn floats_like_pandas() {
+        assert_eq!(
+            series(Series::new("x".into(), [Some(0.25), Some(1.0), None])),
+            "0    0.25\n1    1.00\n2     NaN\nName: x, dtype: float64"
+        );
+        assert_eq!(
+            series(Series::new("".into(), [12345678.5, 1.0])),
+            "0    12345678.5\n1           1.0\ndtype: float64"
+        );
+        assert_eq!(
+            series(Series::new("".into(), [1e-8, 1.0])),
+            "0    1.000000e-08\n1    1.000000e+00\ndtype: float64"
+        );
+        assert_eq!(
+            format_floats(&[Some(1.95789), Some(7.0), Some(-2.0)]),
+            ["1.95789", "7.00000", "-2.00000"]
+        );
+        assert_eq!(format_floats(&[Some(1.0 / 3.0), None]), ["0.333333", "NaN"]);
+    }
+
+    #[test]
+    fn mixed_frame_like_pandas() {
+        let df = DataFrame::new(
+            3,
+            vec![
+                Series::new("name".into(), [Some("alpha"), Some("b"), None]).into(),
+                Series::new("ok".into(), [true, false, true]).into(),
+                Series::new("n".into(), [-5i64, 10, 3]).into(),
+            ],
+        )
+        .unwrap();
+        let t = render(&frame_table(&df, &Index::range(3), MAX_ROWS));
+        assert_eq!(
+            t,
+            "    name     ok   n\n0  alpha   True  -5\n1      b  False  10\n2    NaN   True   3"
+        );
+        assert_eq!(
+            series(Series::new("s".into(), ["x", "yy"])),
+            "0     x\n1    yy\nName: s, dtype: object"
+        );
+    }
+
+    #[test]
+    fn long_results_truncate() {
+        let a: Vec<i64> = (0..100).collect();
+        let b: Vec<f64> = (0..100).map(|i| i as f64 / 4.0).collect();
+        let df = DataFrame::new(
+            100,
+            vec![
+                Series::new("a".into(), a.clone()).into(),
+                Series::new("b".into(), b).into(),
+            ],
+        )
+        .unwrap();
+        let t = frame_table(&df, &Index::range(100), MAX_ROWS);
+        assert_eq!(t.rows.len(), 11);
+        assert_eq!(
+            render(&t),
+            "     a      b\n0    0   0.00\n1    1   0.25\n2    2   0.50\n3    3   0.75\n4    4   1.00\n..  ..    ...\n\
+             95  95  23.75\n96  96  24.00\n97  97  24.25\n98  98  24.50\n99  99  24.75\n\n[100 rows x 2 columns]"
+        );
+        assert_eq!(
+            series(Series::new("v".into(), a)),
+            "0      0\n1      1\n2      2\n3      3\n4      4\n      ..\n95    95\n96    96\n97    97\n98    98\n99    99\n\
+             Name: v, Length: 100, dtype: int64"
+        );
+    }
+
+    #[test]
+    fn partition_local_index_and_dtypes() {
+        let idx = Index::Parts(vec![2, 2]);
+        assert_eq!(
+            (0..4).map(|r| idx.position_label(r)).collect::<Vec<_>>(),
+            [0, 1, 0, 1]
+        );
+        assert_eq!(dtype_name(&DataType::String), "object");
+        assert_eq!(
+            dtype_name(&DataType::Datetime(TimeUnit::Nanoseconds, None)),
+            "datetime64[ns]"
+        );
+        assert_eq!(
+            shown_dtype(&Series::new("".into(), [Some(1i64), None])),
+            "float64"
+        );
+    }
 }

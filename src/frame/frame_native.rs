@@ -18,12 +18,31 @@ use crate::error::{Error, Result};
 use crate::lang::{Args, Collection, Native, Obj, Output, SessionCtx};
 
 const METHODS: [&str; 17] = [
-    "head", "compute", "persist", "sum", "min", "max", "mean", "count", "std", "var", "describe", "groupby",
-    "to_parquet", "to_csv", "repartition", "columns", "dtypes",
+    "head",
+    "compute",
+    "persist",
+    "sum",
+    "min",
+    "max",
+    "mean",
+    "count",
+    "std",
+    "var",
+    "describe",
+    "groupby",
+    "to_parquet",
+    "to_csv",
+    "repartition",
+    "columns",
+    "dtypes",
 ];
 
 /// `len(ddf)`-like totals: known lengths, or a computed tree sum.
-pub fn total_len(lens: Option<&Arc<Vec<u64>>>, g: &Graph, cx: &mut dyn SessionCtx) -> Result<usize> {
+pub fn total_len(
+    lens: Option<&Arc<Vec<u64>>>,
+    g: &Graph,
+    cx: &mut dyn SessionCtx,
+) -> Result<usize> {
     if let Some(l) = lens {
         return Ok(l.iter().sum::<u64>() as usize);
     }
@@ -49,7 +68,12 @@ pub fn parts_for_rows(lens: &[u64], n: usize) -> u32 {
 impl DaskFrame {
     /// `ddf.head(n, npartitions=1)`: computes only the partitions it needs (the engine culls the rest).
     /// When the first partitions are too short, warns as Dask does and reads every partition.
-    pub fn head(&self, n: usize, npartitions: i64, cx: &mut dyn SessionCtx) -> Result<super::value::FrameValue> {
+    pub fn head(
+        &self,
+        n: usize,
+        npartitions: i64,
+        cx: &mut dyn SessionCtx,
+    ) -> Result<super::value::FrameValue> {
         let all = self.npartitions();
         let k = match (&self.lens, npartitions) {
             (_, p) if p < 0 => all,
@@ -73,12 +97,22 @@ impl DaskFrame {
     fn dtypes_value(&self) -> SeriesValue {
         let names: Vec<&str> = self.schema.iter_names().map(|s| s.as_str()).collect();
         let types: Vec<String> = self.schema.iter().map(|(_, d)| dtype_name(d)).collect();
-        SeriesValue::new(Series::new("".into(), types), Index::Labels(Series::new("".into(), names)))
+        SeriesValue::new(
+            Series::new("".into(), types),
+            Index::Labels(Series::new("".into(), names)),
+        )
     }
 
     fn to_parquet(&self, args: &Args, cx: &mut dyn SessionCtx) -> Result<Obj> {
-        args.check("to_parquet", 1, &["path", "overwrite", "compute", "write_index", "engine"])?;
-        let path = args.get(0, "path").and_then(Obj::as_str).ok_or_else(|| Error::value("to_parquet() needs a path"))?;
+        args.check(
+            "to_parquet",
+            1,
+            &["path", "overwrite", "compute", "write_index", "engine"],
+        )?;
+        let path = args
+            .get(0, "path")
+            .and_then(Obj::as_str)
+            .ok_or_else(|| Error::value("to_parquet() needs a path"))?;
         let overwrite = matches!(args.get(99, "overwrite"), Some(Obj::Bool(true)));
         let do_compute = !matches!(args.get(99, "compute"), Some(Obj::Bool(false)));
         let g = super::export::to_parquet_graph(self, Path::new(path), overwrite)?;
@@ -91,7 +125,10 @@ impl DaskFrame {
 
     fn to_csv(&self, args: &Args, cx: &mut dyn SessionCtx) -> Result<Obj> {
         args.check("to_csv", 1, &["filename", "index", "compute"])?;
-        let target = args.get(0, "filename").and_then(Obj::as_str).ok_or_else(|| Error::value("to_csv() needs a directory or a name with '*'"))?;
+        let target = args
+            .get(0, "filename")
+            .and_then(Obj::as_str)
+            .ok_or_else(|| Error::value("to_csv() needs a directory or a name with '*'"))?;
         let index = !matches!(args.get(99, "index"), Some(Obj::Bool(false)));
         let g = super::export::to_csv_graph(self, target, index)?;
         if matches!(args.get(99, "compute"), Some(Obj::Bool(false))) {
@@ -114,7 +151,10 @@ impl Collection for DaskFrame {
         Ok(Obj::native(self.finalize_parts(&parts)?))
     }
     fn with_graph(&self, graph: Graph) -> Obj {
-        Obj::native(DaskFrame { graph, ..self.clone() })
+        Obj::native(DaskFrame {
+            graph,
+            ..self.clone()
+        })
     }
 }
 
@@ -133,7 +173,10 @@ impl Native for DaskFrame {
             "columns" => Some(str_list(self.schema.iter_names().map(|s| s.as_str()))),
             "dtypes" => Some(Obj::native(self.dtypes_value())),
             "npartitions" => Some(Obj::Int(self.npartitions() as i64)),
-            _ if self.keyed.is_none() && self.schema.get(name).is_some() && !METHODS.contains(&name) => {
+            _ if self.keyed.is_none()
+                && self.schema.get(name).is_some()
+                && !METHODS.contains(&name) =>
+            {
                 Some(Obj::native(self.column(name)?))
             }
             _ => None,
@@ -154,7 +197,10 @@ impl Native for DaskFrame {
             "head" => {
                 args.check("head", 2, &["n", "npartitions", "compute"])?;
                 let n = args.opt(0, "n").and_then(Obj::as_i64).unwrap_or(5).max(0) as usize;
-                let np = args.opt(1, "npartitions").and_then(Obj::as_i64).unwrap_or(1);
+                let np = args
+                    .opt(1, "npartitions")
+                    .and_then(Obj::as_i64)
+                    .unwrap_or(1);
                 Ok(Obj::native(self.head(n, np, cx)?))
             }
             "compute" => compute(self, cx, "compute"),
@@ -162,30 +208,44 @@ impl Native for DaskFrame {
             "describe" => Ok(Obj::native(super::describe::describe(self)?)),
             "groupby" => {
                 args.check("groupby", 1, &["by", "sort", "dropna"])?;
-                let by = args.get(0, "by").ok_or_else(|| Error::value("groupby() needs a column name"))?;
-                let by = by.as_str().ok_or_else(|| Error::value("groupby(by): only one column name is supported"))?;
+                let by = args
+                    .get(0, "by")
+                    .ok_or_else(|| Error::value("groupby() needs a column name"))?;
+                let by = by.as_str().ok_or_else(|| {
+                    Error::value("groupby(by): only one column name is supported")
+                })?;
                 Ok(Obj::native(super::groupby::GroupBy::new(self, by)?))
             }
             "to_parquet" => self.to_parquet(&args, cx),
             "to_csv" => self.to_csv(&args, cx),
             "repartition" => {
                 args.check("repartition", 0, &["npartitions"])?;
-                let k = args.opt(0, "npartitions").and_then(Obj::as_i64).ok_or_else(|| Error::value("repartition() needs npartitions=k"))?;
+                let k = args
+                    .opt(0, "npartitions")
+                    .and_then(Obj::as_i64)
+                    .ok_or_else(|| Error::value("repartition() needs npartitions=k"))?;
                 Ok(Obj::native(self.repartition(k.max(0) as u32)?))
             }
             _ => Err(Error::value(format!(
                 "'DataFrame' object has no attribute '{name}'{}",
-                crate::lang::object::closest(name, METHODS.iter().copied()).map(|s| format!("; did you mean '{s}'?")).unwrap_or_default()
+                crate::lang::object::closest(name, METHODS.iter().copied())
+                    .map(|s| format!("; did you mean '{s}'?"))
+                    .unwrap_or_default()
             ))),
         }
     }
     fn get_item(&self, key: &Obj, _cx: &mut dyn SessionCtx) -> Result<Obj> {
         match key {
             Obj::Str(s) => Ok(Obj::native(self.column(s)?)),
-            Obj::List(_) | Obj::Tuple(_) => Ok(Obj::native(self.select(&str_or_list(key, "ddf[[...]]")?)?)),
+            Obj::List(_) | Obj::Tuple(_) => {
+                Ok(Obj::native(self.select(&str_or_list(key, "ddf[[...]]")?)?))
+            }
             other => match other.downcast::<DaskSeries>() {
                 Some(mask) => Ok(Obj::native(self.filter(mask)?)),
-                None => Err(Error::value(format!("ddf[...] takes a column name, a list of names or a boolean series, not {}", other.type_name()))),
+                None => Err(Error::value(format!(
+                    "ddf[...] takes a column name, a list of names or a boolean series, not {}",
+                    other.type_name()
+                ))),
             },
         }
     }

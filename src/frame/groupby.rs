@@ -51,7 +51,14 @@ pub fn groupby_graph(g: &Graph, key: &str, values: &[String], agg: Agg) -> Graph
                     }
                 }
             }
-            collect(frame(v)?.clone().lazy().group_by([col(k1.as_str())]).agg(exprs), "groupby partial")
+            collect(
+                frame(v)?
+                    .clone()
+                    .lazy()
+                    .group_by([col(k1.as_str())])
+                    .agg(exprs),
+                "groupby partial",
+            )
         },
         move |vals| {
             let frames: Vec<&DataFrame> = vals.iter().map(|v| frame(v)).collect::<Result<_>>()?;
@@ -65,7 +72,10 @@ pub fn groupby_graph(g: &Graph, key: &str, values: &[String], agg: Agg) -> Graph
                     _ => e.sum(),
                 });
             }
-            collect(df.lazy().group_by([col(k2.as_str())]).agg(exprs), "groupby combine")
+            collect(
+                df.lazy().group_by([col(k2.as_str())]).agg(exprs),
+                "groupby combine",
+            )
         },
         move |v| {
             let df = frame(&v)?.clone();
@@ -107,17 +117,30 @@ pub fn value_counts_graph(g: &Graph, name: &str) -> Graph {
         move |vals| {
             let frames: Vec<&DataFrame> = vals.iter().map(|v| frame(v)).collect::<Result<_>>()?;
             let df = super::collection::concat_frames(&frames, &Schema::default())?;
-            collect(df.lazy().group_by([col(n2.as_str())]).agg([col("count").sum()]), "value_counts combine")
+            collect(
+                df.lazy()
+                    .group_by([col(n2.as_str())])
+                    .agg([col("count").sum()]),
+                "value_counts combine",
+            )
         },
         move |v| {
-            let lf = frame(&v)?.clone().lazy().sort(
-                [n3.as_str(), "count"],
-                SortMultipleOptions::default(),
-            );
+            let lf = frame(&v)?
+                .clone()
+                .lazy()
+                .sort([n3.as_str(), "count"], SortMultipleOptions::default());
             // Most frequent first; ties in value order.
             let df = lf.collect().map_err(|e| pl("value_counts", e))?;
-            let lf = df.lazy().sort(["count"], SortMultipleOptions::default().with_order_descending(true).with_maintain_order(true));
-            collect(lf.select([col(n3.as_str()), col("count")]), "value_counts aggregate")
+            let lf = df.lazy().sort(
+                ["count"],
+                SortMultipleOptions::default()
+                    .with_order_descending(true)
+                    .with_maintain_order(true),
+            );
+            collect(
+                lf.select([col(n3.as_str()), col("count")]),
+                "value_counts aggregate",
+            )
         },
     )
 }
@@ -135,22 +158,37 @@ pub struct GroupBy {
 impl GroupBy {
     pub fn new(frame: &DaskFrame, key: &str) -> Result<GroupBy> {
         if frame.keyed.is_some() {
-            return Err(Error::value("groupby is not supported on an aggregated result; call .compute() first"));
+            return Err(Error::value(
+                "groupby is not supported on an aggregated result; call .compute() first",
+            ));
         }
         if frame.schema.get(key).is_none() {
-            return Err(Error::value(format!("KeyError: '{key}': not a column of this DataFrame")));
+            return Err(Error::value(format!(
+                "KeyError: '{key}': not a column of this DataFrame"
+            )));
         }
-        Ok(GroupBy { frame: frame.clone(), key: key.into(), values: None, series: false })
+        Ok(GroupBy {
+            frame: frame.clone(),
+            key: key.into(),
+            values: None,
+            series: false,
+        })
     }
 
     /// `gb["v"]` or `gb[["a","b"]]`.
     pub fn select(&self, cols: Vec<String>, series: bool) -> Result<GroupBy> {
         for c in &cols {
             if self.frame.schema.get(c).is_none() {
-                return Err(Error::value(format!("KeyError: '{c}': not a column of this DataFrame")));
+                return Err(Error::value(format!(
+                    "KeyError: '{c}': not a column of this DataFrame"
+                )));
             }
         }
-        Ok(GroupBy { values: Some(cols), series, ..self.clone() })
+        Ok(GroupBy {
+            values: Some(cols),
+            series,
+            ..self.clone()
+        })
     }
 
     fn value_columns(&self, agg: Agg) -> Vec<String> {
@@ -160,7 +198,9 @@ impl GroupBy {
                 .frame
                 .schema
                 .iter()
-                .filter(|(n, d)| n.as_str() != self.key && (agg == Agg::Count || d.is_primitive_numeric()))
+                .filter(|(n, d)| {
+                    n.as_str() != self.key && (agg == Agg::Count || d.is_primitive_numeric())
+                })
                 .map(|(n, _)| n.to_string())
                 .collect(),
         }
@@ -169,22 +209,37 @@ impl GroupBy {
     /// A series (single selected column) or a frame indexed by the sorted group keys.
     pub fn agg(&self, agg: Agg) -> Result<Obj> {
         if matches!(agg, Agg::Std | Agg::Var) {
-            return Err(Error::value(format!("groupby {}() is not supported yet", agg.name())));
+            return Err(Error::value(format!(
+                "groupby {}() is not supported yet",
+                agg.name()
+            )));
         }
         let cols = self.value_columns(agg);
         for c in &cols {
             let dt = &self.frame.schema.get(c).cloned().unwrap_or(DataType::Null);
             if !agg.accepts(dt) || (dt.is_string() && matches!(agg, Agg::Sum | Agg::Mean)) {
-                return Err(Error::value(format!("groupby {}() of the non-numeric column '{c}'", agg.name())));
+                return Err(Error::value(format!(
+                    "groupby {}() of the non-numeric column '{c}'",
+                    agg.name()
+                )));
             }
         }
         let g = groupby_graph(&self.frame.graph, &self.key, &cols, agg);
         let dtype = |c: &str| agg.out_dtype(self.frame.schema.get(c).unwrap_or(&DataType::Null));
         if self.series {
             let c = &cols[0];
-            return Ok(Obj::native(DaskSeries { graph: g, name: c.clone(), dtype: dtype(c), keyed: Some(self.key.clone()), lens: None }));
+            return Ok(Obj::native(DaskSeries {
+                graph: g,
+                name: c.clone(),
+                dtype: dtype(c),
+                keyed: Some(self.key.clone()),
+                lens: None,
+            }));
         }
-        let schema: Schema = cols.iter().map(|c| Field::new(c.as_str().into(), dtype(c))).collect();
+        let schema: Schema = cols
+            .iter()
+            .map(|c| Field::new(c.as_str().into(), dtype(c)))
+            .collect();
         let mut f = DaskFrame::new(g, schema);
         f.keyed = Some(self.key.clone());
         Ok(Obj::native(f))
@@ -193,19 +248,32 @@ impl GroupBy {
 
 impl Native for GroupBy {
     fn type_name(&self) -> &str {
-        if self.series { "SeriesGroupBy" } else { "DataFrameGroupBy" }
+        if self.series {
+            "SeriesGroupBy"
+        } else {
+            "DataFrameGroupBy"
+        }
     }
     fn as_any(&self) -> &dyn Any {
         self
     }
     fn repr(&self, _cx: &mut dyn SessionCtx) -> Result<Output> {
-        Ok(Output::Text(format!("<dask.dataframe.groupby.{} by '{}'>", self.type_name(), self.key)))
+        Ok(Output::Text(format!(
+            "<dask.dataframe.groupby.{} by '{}'>",
+            self.type_name(),
+            self.key
+        )))
     }
     fn attr_names(&self) -> Vec<String> {
-        ["sum", "min", "max", "mean", "count"].map(String::from).to_vec()
+        ["sum", "min", "max", "mean", "count"]
+            .map(String::from)
+            .to_vec()
     }
     fn get_attr(&self, name: &str, _cx: &mut dyn SessionCtx) -> Result<Option<Obj>> {
-        if self.values.is_none() && self.frame.schema.get(name).is_some() && Agg::parse(name).is_none() {
+        if self.values.is_none()
+            && self.frame.schema.get(name).is_some()
+            && Agg::parse(name).is_none()
+        {
             return Ok(Some(Obj::native(self.select(vec![name.into()], true)?)));
         }
         Ok(None)
@@ -216,12 +284,19 @@ impl Native for GroupBy {
             return self.agg(agg);
         }
         if name == "compute" {
-            return Err(Error::value("call an aggregation first, e.g. .sum().compute()"));
+            return Err(Error::value(
+                "call an aggregation first, e.g. .sum().compute()",
+            ));
         }
-        Err(Error::value(format!("'{}' object has no attribute '{name}'", self.type_name())))
+        Err(Error::value(format!(
+            "'{}' object has no attribute '{name}'",
+            self.type_name()
+        )))
     }
     fn get_item(&self, key: &Obj, _cx: &mut dyn SessionCtx) -> Result<Obj> {
         let series = matches!(key, Obj::Str(_));
-        Ok(Obj::native(self.select(str_or_list(key, "groupby[...]")?, series)?))
+        Ok(Obj::native(
+            self.select(str_or_list(key, "groupby[...]")?, series)?,
+        ))
     }
 }

@@ -84,7 +84,11 @@ pub fn plan_csv(pattern: &str, opts: CsvOptions) -> Result<CsvSource> {
         .into_reader_with_file_handle(std::io::Cursor::new(head))
         .finish()
         .map_err(|e| Error::file(first, e.to_string()))?;
-    let header: Vec<String> = df.get_column_names().iter().map(|s| s.to_string()).collect();
+    let header: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     let mut schema = (**df.schema()).clone();
     if let Some(cols) = &opts.usecols {
         for c in cols {
@@ -92,7 +96,10 @@ pub fn plan_csv(pattern: &str, opts: CsvOptions) -> Result<CsvSource> {
                 return Err(Error::file(first, format!("usecols: no column {c:?}")));
             }
         }
-        schema = cols.iter().map(|c| Field::new(c.as_str().into(), schema.get(c).unwrap().clone())).collect();
+        schema = cols
+            .iter()
+            .map(|c| Field::new(c.as_str().into(), schema.get(c).unwrap().clone()))
+            .collect();
     }
     let mut parts = Vec::new();
     for f in files {
@@ -106,25 +113,47 @@ pub fn plan_csv(pattern: &str, opts: CsvOptions) -> Result<CsvSource> {
             while end < len && bytes[end as usize - 1] != b'\n' {
                 end += 1;
             }
-            parts.push(CsvPart { path: f.clone(), start, end, first_line: Some(line) });
-            line += bytes[start as usize..end as usize].iter().filter(|&&b| b == b'\n').count() as u64;
+            parts.push(CsvPart {
+                path: f.clone(),
+                start,
+                end,
+                first_line: Some(line),
+            });
+            line += bytes[start as usize..end as usize]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count() as u64;
             start = end;
         }
     }
-    Ok(CsvSource { parts, schema, header, options: opts })
+    Ok(CsvSource {
+        parts,
+        schema,
+        header,
+        options: opts,
+    })
 }
 
 pub fn read_csv_part(src: &CsvSource, i: usize, cancel: &CancelToken) -> Result<DataFrame> {
     cancel.check()?;
     let part = &src.parts[i];
     let mut f = std::fs::File::open(&part.path).map_err(|e| Error::io(&part.path, e))?;
-    f.seek(SeekFrom::Start(part.start)).map_err(|e| Error::io(&part.path, e))?;
+    f.seek(SeekFrom::Start(part.start))
+        .map_err(|e| Error::io(&part.path, e))?;
     let mut buf = Vec::new();
-    f.take(part.end - part.start).read_to_end(&mut buf).map_err(|e| Error::io(&part.path, e))?;
+    f.take(part.end - part.start)
+        .read_to_end(&mut buf)
+        .map_err(|e| Error::io(&part.path, e))?;
     // Every part reads with the full header schema; usecols projects afterwards.
     let mut full = Schema::default();
     for h in &src.header {
-        let dt = src.options.dtype.get(h).cloned().or_else(|| src.schema.get(h).cloned()).unwrap_or(DataType::String);
+        let dt = src
+            .options
+            .dtype
+            .get(h)
+            .cloned()
+            .or_else(|| src.schema.get(h).cloned())
+            .unwrap_or(DataType::String);
         full.with_column(h.as_str().into(), dt);
     }
     let df = CsvReadOptions::default()
@@ -140,7 +169,9 @@ pub fn read_csv_part(src: &CsvSource, i: usize, cancel: &CancelToken) -> Result<
             message: e.to_string(),
         })?;
     match &src.options.usecols {
-        Some(c) => df.select(c.iter().map(|s| s.as_str())).map_err(|e| Error::file(&part.path, e.to_string())),
+        Some(c) => df
+            .select(c.iter().map(|s| s.as_str()))
+            .map_err(|e| Error::file(&part.path, e.to_string())),
         None => Ok(df),
     }
 }
@@ -148,7 +179,9 @@ pub fn read_csv_part(src: &CsvSource, i: usize, cancel: &CancelToken) -> Result<
 pub fn write_csv_part(df: &mut DataFrame, path: &Path) -> Result<()> {
     let tmp = path.with_extension("tmp-write");
     let mut f = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-    CsvWriter::new(&mut f).finish(df).map_err(|e| Error::file(path, e.to_string()))?;
+    CsvWriter::new(&mut f)
+        .finish(df)
+        .map_err(|e| Error::file(path, e.to_string()))?;
     std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
 }
 
@@ -198,15 +231,25 @@ pub fn plan_parquet(path: &str, columns: Option<&[String]>) -> Result<ParquetSou
     if let Some(cols) = columns {
         let mut s = Schema::default();
         for c in cols {
-            let dt = schema.get(c).ok_or_else(|| Error::file(&files[0], format!("no column {c:?}")))?;
+            let dt = schema
+                .get(c)
+                .ok_or_else(|| Error::file(&files[0], format!("no column {c:?}")))?;
             s.with_column(c.as_str().into(), dt.clone());
         }
         schema = s;
     }
-    Ok(ParquetSource { files, schema, rows })
+    Ok(ParquetSource {
+        files,
+        schema,
+        rows,
+    })
 }
 
-pub fn read_parquet_part(src: &ParquetSource, i: usize, columns: Option<&[String]>) -> Result<DataFrame> {
+pub fn read_parquet_part(
+    src: &ParquetSource,
+    i: usize,
+    columns: Option<&[String]>,
+) -> Result<DataFrame> {
     let f = &src.files[i];
     let file = std::fs::File::open(f).map_err(|e| Error::io(f, e))?;
     ParquetReader::new(file)
@@ -217,7 +260,9 @@ pub fn read_parquet_part(src: &ParquetSource, i: usize, columns: Option<&[String
 
 pub fn write_parquet_part(df: &mut DataFrame, path: &Path) -> Result<()> {
     let f = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
-    ParquetWriter::new(f).finish(df).map_err(|e| Error::file(path, e.to_string()))?;
+    ParquetWriter::new(f)
+        .finish(df)
+        .map_err(|e| Error::file(path, e.to_string()))?;
     Ok(())
 }
 
@@ -230,12 +275,22 @@ pub struct StagedDir {
 impl StagedDir {
     pub fn new(final_dir: &Path, overwrite: bool) -> Result<Self> {
         if final_dir.exists() && !overwrite {
-            return Err(Error::file(final_dir, "already exists (pass overwrite=True to replace it)"));
+            return Err(Error::file(
+                final_dir,
+                "already exists (pass overwrite=True to replace it)",
+            ));
         }
-        let name = final_dir.file_name().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+        let name = final_dir
+            .file_name()
+            .map(|s| s.to_string_lossy().to_string())
+            .unwrap_or_default();
         let staging = final_dir.with_file_name(format!(".{name}.staging-{}", std::process::id()));
         std::fs::create_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
-        Ok(StagedDir { final_dir: final_dir.to_path_buf(), staging, committed: false.into() })
+        Ok(StagedDir {
+            final_dir: final_dir.to_path_buf(),
+            staging,
+            committed: false.into(),
+        })
     }
     pub fn path(&self) -> &Path {
         &self.staging
@@ -244,8 +299,10 @@ impl StagedDir {
         if self.final_dir.exists() {
             std::fs::remove_dir_all(&self.final_dir).map_err(|e| Error::io(&self.final_dir, e))?;
         }
-        std::fs::rename(&self.staging, &self.final_dir).map_err(|e| Error::io(&self.final_dir, e))?;
-        self.committed.store(true, std::sync::atomic::Ordering::SeqCst);
+        std::fs::rename(&self.staging, &self.final_dir)
+            .map_err(|e| Error::io(&self.final_dir, e))?;
+        self.committed
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         Ok(())
     }
 }

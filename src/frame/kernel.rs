@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
-use crate::engine::{DepPattern, Graph, Inputs, Kernel, Layer, LayerInput, Payload, TaskContext, Value};
+use crate::engine::{
+    DepPattern, Graph, Inputs, Kernel, Layer, LayerInput, Payload, TaskContext, Value,
+};
 use crate::error::{Error, Result};
 
 /// Fan-in of each combine task of a tree reduction (Dask's `split_every` default).
@@ -18,19 +20,31 @@ pub struct PartKernel {
 }
 
 impl PartKernel {
-    pub fn new(
+    /// The kernel, ready to put in a layer.
+    pub fn arc(
         origin: Option<Arc<Layer>>,
         f: impl Fn(u32, &Inputs<'_>, &TaskContext<'_>) -> Result<Value> + Send + Sync + 'static,
     ) -> Arc<dyn Kernel> {
-        Arc::new(PartKernel { f: Box::new(f), origin })
+        Arc::new(PartKernel {
+            f: Box::new(f),
+            origin,
+        })
     }
 }
 
 /// Attach the partition's file to an error that does not name one already.
 pub fn with_source(e: Error, source: Option<String>) -> Error {
     match (e, source) {
-        (e @ (Error::File { .. } | Error::Io { .. } | Error::Cancelled(_) | Error::Task { .. }), _) => e,
-        (e, Some(src)) => Error::File { path: src.into(), line: None, column: None, message: e.to_string() },
+        (
+            e @ (Error::File { .. } | Error::Io { .. } | Error::Cancelled(_) | Error::Task { .. }),
+            _,
+        ) => e,
+        (e, Some(src)) => Error::File {
+            path: src.into(),
+            line: None,
+            column: None,
+            message: e.to_string(),
+        },
         (e, None) => e,
     }
 }
@@ -58,9 +72,12 @@ pub fn blockwise(
     let first = inputs[0].layer.clone();
     let lin = inputs
         .iter()
-        .map(|g| LayerInput { layer: g.layer.clone(), pattern: DepPattern::Blockwise })
+        .map(|g| LayerInput {
+            layer: g.layer.clone(),
+            pattern: DepPattern::Blockwise,
+        })
         .collect();
-    let layer = Layer::new(prefix, first.ntasks, lin, PartKernel::new(Some(first), f));
+    let layer = Layer::new(prefix, first.ntasks, lin, PartKernel::arc(Some(first), f));
     Graph::derive(layer, inputs)
 }
 
@@ -81,9 +98,16 @@ pub fn explicit(
     f: impl Fn(u32, &Inputs<'_>, &TaskContext<'_>) -> Result<Value> + Send + Sync + 'static,
 ) -> Graph {
     let n = lists.len() as u32;
-    let pattern = if n == 1 && lists[0] == [0] { DepPattern::One(0) } else { DepPattern::Explicit(Arc::new(lists)) };
-    let lin = vec![LayerInput { layer: input.layer.clone(), pattern }];
-    let layer = Layer::new(prefix, n, lin, PartKernel::new(None, f));
+    let pattern = if n == 1 && lists[0] == [0] {
+        DepPattern::One(0)
+    } else {
+        DepPattern::Explicit(Arc::new(lists))
+    };
+    let lin = vec![LayerInput {
+        layer: input.layer.clone(),
+        pattern,
+    }];
+    let layer = Layer::new(prefix, n, lin, PartKernel::arc(None, f));
     Graph::derive(layer, &[input])
 }
 
@@ -102,24 +126,30 @@ pub fn tree_reduce(
     while g.ntasks() > SPLIT_EVERY {
         let n = g.ntasks().div_ceil(SPLIT_EVERY);
         let c = combine.clone();
-        let lin = vec![LayerInput { layer: g.layer.clone(), pattern: DepPattern::Tree(SPLIT_EVERY) }];
+        let lin = vec![LayerInput {
+            layer: g.layer.clone(),
+            pattern: DepPattern::Tree(SPLIT_EVERY),
+        }];
         let layer = Layer::new(
             &format!("{name}-combine"),
             n,
             lin,
-            PartKernel::new(None, move |_, inp, ctx| {
+            PartKernel::arc(None, move |_, inp, ctx| {
                 ctx.cancel.check()?;
                 c(inp.group(0))
             }),
         );
         g = Graph::derive(layer, &[&g]);
     }
-    let lin = vec![LayerInput { layer: g.layer.clone(), pattern: DepPattern::All }];
+    let lin = vec![LayerInput {
+        layer: g.layer.clone(),
+        pattern: DepPattern::All,
+    }];
     let layer = Layer::new(
         &format!("{name}-aggregate"),
         1,
         lin,
-        PartKernel::new(None, move |_, inp, _| finish(combine(inp.group(0))?)),
+        PartKernel::arc(None, move |_, inp, _| finish(combine(inp.group(0))?)),
     );
     Graph::derive(layer, &[&g])
 }
@@ -131,16 +161,30 @@ pub fn opaque<T: Payload>(p: T) -> Value {
 
 /// The partial aggregate inside a value, or an error naming what was expected.
 pub fn partial<T: Payload>(v: &Value) -> Result<&T> {
-    v.as_opaque::<T>()
-        .ok_or_else(|| Error::value(format!("internal: expected a partial aggregate, got a {}", v.kind())))
+    v.as_opaque::<T>().ok_or_else(|| {
+        Error::value(format!(
+            "internal: expected a partial aggregate, got a {}",
+            v.kind()
+        ))
+    })
 }
 
 /// The frame inside a partition value.
 pub fn frame(v: &Value) -> Result<&polars::prelude::DataFrame> {
-    v.as_frame().ok_or_else(|| Error::value(format!("internal: expected a frame partition, got a {}", v.kind())))
+    v.as_frame().ok_or_else(|| {
+        Error::value(format!(
+            "internal: expected a frame partition, got a {}",
+            v.kind()
+        ))
+    })
 }
 
 /// The series inside a partition value.
 pub fn series(v: &Value) -> Result<&polars::prelude::Series> {
-    v.as_series().ok_or_else(|| Error::value(format!("internal: expected a series partition, got a {}", v.kind())))
+    v.as_series().ok_or_else(|| {
+        Error::value(format!(
+            "internal: expected a series partition, got a {}",
+            v.kind()
+        ))
+    })
 }

@@ -24,12 +24,15 @@ pub fn str_or_list(o: &Obj, what: &str) -> Result<Vec<String>> {
         Obj::List(v) | Obj::Tuple(v) => v
             .iter()
             .map(|x| {
-                x.as_str()
-                    .map(String::from)
-                    .ok_or_else(|| Error::value(format!("{what}: expected strings, got {}", x.type_name())))
+                x.as_str().map(String::from).ok_or_else(|| {
+                    Error::value(format!("{what}: expected strings, got {}", x.type_name()))
+                })
             })
             .collect(),
-        other => Err(Error::value(format!("{what}: expected a str or a list of str, got {}", other.type_name()))),
+        other => Err(Error::value(format!(
+            "{what}: expected a str or a list of str, got {}",
+            other.type_name()
+        ))),
     }
 }
 

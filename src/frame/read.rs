@@ -7,7 +7,9 @@ use std::sync::Arc;
 use polars::prelude::*;
 
 use super::collection::DaskFrame;
-use super::io::{plan_csv, plan_parquet, read_csv_part, read_parquet_part, CsvOptions, CsvSource, ParquetSource};
+use super::io::{
+    plan_csv, plan_parquet, read_csv_part, read_parquet_part, CsvOptions, CsvSource, ParquetSource,
+};
 use super::native::str_or_list;
 use crate::engine::{Graph, Inputs, Kernel, Layer, TaskContext, Value};
 use crate::error::{Error, Result};
@@ -21,10 +23,17 @@ struct ReadCsv(Arc<CsvSource>);
 impl Kernel for ReadCsv {
     fn run(&self, index: u32, _inputs: &Inputs<'_>, ctx: &TaskContext<'_>) -> Result<Value> {
         ctx.cancel.check()?;
-        Ok(Value::Frame(read_csv_part(&self.0, index as usize, ctx.cancel)?))
+        Ok(Value::Frame(read_csv_part(
+            &self.0,
+            index as usize,
+            ctx.cancel,
+        )?))
     }
     fn describe(&self, index: u32) -> Option<String> {
-        self.0.parts.get(index as usize).map(|p| p.path.display().to_string())
+        self.0
+            .parts
+            .get(index as usize)
+            .map(|p| p.path.display().to_string())
     }
 }
 
@@ -36,10 +45,17 @@ struct ReadParquet {
 impl Kernel for ReadParquet {
     fn run(&self, index: u32, _inputs: &Inputs<'_>, ctx: &TaskContext<'_>) -> Result<Value> {
         ctx.cancel.check()?;
-        Ok(Value::Frame(read_parquet_part(&self.src, index as usize, self.columns.as_deref())?))
+        Ok(Value::Frame(read_parquet_part(
+            &self.src,
+            index as usize,
+            self.columns.as_deref(),
+        )?))
     }
     fn describe(&self, index: u32) -> Option<String> {
-        self.src.files.get(index as usize).map(|p| p.display().to_string())
+        self.src
+            .files
+            .get(index as usize)
+            .map(|p| p.display().to_string())
     }
 }
 
@@ -56,7 +72,15 @@ pub fn parquet_frame(src: ParquetSource, columns: Option<Vec<String>>) -> DaskFr
     let schema = src.schema.clone();
     let lens = Arc::new(src.rows.clone());
     let n = src.files.len() as u32;
-    let layer = Layer::new("read-parquet", n, Vec::new(), Arc::new(ReadParquet { src: Arc::new(src), columns }));
+    let layer = Layer::new(
+        "read-parquet",
+        n,
+        Vec::new(),
+        Arc::new(ReadParquet {
+            src: Arc::new(src),
+            columns,
+        }),
+    );
     let mut f = DaskFrame::new(Graph::new(layer), schema);
     f.lens = Some(lens);
     f
@@ -67,11 +91,17 @@ pub fn parse_bytes(o: &Obj) -> Result<u64> {
     if let Some(i) = o.as_i64() {
         return u64::try_from(i).map_err(|_| Error::value("blocksize must be positive"));
     }
-    let s = o.as_str().ok_or_else(|| Error::value("blocksize: expected a number of bytes or a string like '64MB'"))?;
+    let s = o.as_str().ok_or_else(|| {
+        Error::value("blocksize: expected a number of bytes or a string like '64MB'")
+    })?;
     let t = s.trim();
-    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
-    let x: f64 = num.parse().map_err(|_| Error::value(format!("blocksize: cannot read {s:?}")))?;
+    let x: f64 = num
+        .parse()
+        .map_err(|_| Error::value(format!("blocksize: cannot read {s:?}")))?;
     let mult: f64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1.0,
         "kb" => 1e3,
@@ -80,7 +110,11 @@ pub fn parse_bytes(o: &Obj) -> Result<u64> {
         "kib" => 1024.0,
         "mib" => 1024.0 * 1024.0,
         "gib" => 1024.0 * 1024.0 * 1024.0,
-        u => return Err(Error::value(format!("blocksize: unknown unit {u:?} in {s:?}"))),
+        u => {
+            return Err(Error::value(format!(
+                "blocksize: unknown unit {u:?} in {s:?}"
+            )))
+        }
     };
     Ok((x * mult) as u64)
 }
@@ -94,25 +128,43 @@ pub fn parse_dtype(name: &str) -> Result<DataType> {
         "int32" | "i4" => DataType::Int32,
         "object" | "str" | "string" => DataType::String,
         "bool" | "boolean" => DataType::Boolean,
-        other => return Err(Error::value(format!("dtype {other:?} is not supported (use float64, int64, int32, float32, object, bool)"))),
+        other => {
+            return Err(Error::value(format!(
+            "dtype {other:?} is not supported (use float64, int64, int32, float32, object, bool)"
+        )))
+        }
     })
 }
 
 fn read_csv_builtin(args: Args, _cx: &mut dyn SessionCtx) -> Result<Obj> {
-    args.check("read_csv", 1, &["urlpath", "blocksize", "dtype", "usecols", "sep", "delimiter", "sample"])?;
+    args.check(
+        "read_csv",
+        1,
+        &[
+            "urlpath",
+            "blocksize",
+            "dtype",
+            "usecols",
+            "sep",
+            "delimiter",
+            "sample",
+        ],
+    )?;
     let pattern = args
         .get(0, "urlpath")
         .and_then(Obj::as_str)
         .ok_or_else(|| Error::value("read_csv() needs a path or glob pattern"))?;
-    let mut opts = CsvOptions::default();
-    opts.blocksize = match args.get(1, "blocksize") {
+    let blocksize = match args.get(1, "blocksize") {
         None => Some(DEFAULT_BLOCKSIZE),
         Some(Obj::None) => None,
         Some(o) => Some(parse_bytes(o)?),
     };
+    let mut opts = CsvOptions { blocksize, ..CsvOptions::default() };
     if let Some(d) = args.opt(99, "dtype") {
         let Obj::Dict(items) = d else {
-            return Err(Error::value("dtype: expected a dict of column name to dtype"));
+            return Err(Error::value(
+                "dtype: expected a dict of column name to dtype",
+            ));
         };
         let mut map = HashMap::new();
         for (k, v) in items.iter() {
@@ -129,7 +181,9 @@ fn read_csv_builtin(args: Args, _cx: &mut dyn SessionCtx) -> Result<Obj> {
     if let Some(s) = args.opt(99, "sep").or_else(|| args.opt(99, "delimiter")) {
         let s = s.as_str().unwrap_or_default();
         if s.len() != 1 {
-            return Err(Error::value(format!("sep must be one character, got {s:?}")));
+            return Err(Error::value(format!(
+                "sep must be one character, got {s:?}"
+            )));
         }
         opts.sep = s.as_bytes()[0];
     }
@@ -145,12 +199,18 @@ fn read_parquet_builtin(args: Args, _cx: &mut dyn SessionCtx) -> Result<Obj> {
         .get(0, "path")
         .and_then(Obj::as_str)
         .ok_or_else(|| Error::value("read_parquet() needs a path"))?;
-    let columns = args.opt(1, "columns").map(|c| str_or_list(c, "columns")).transpose()?;
+    let columns = args
+        .opt(1, "columns")
+        .map(|c| str_or_list(c, "columns"))
+        .transpose()?;
     let src = plan_parquet(path, columns.as_deref())?;
     Ok(Obj::native(parquet_frame(src, columns)))
 }
 
 /// The builtins of this module, for the interpreter.
 pub fn builtins() -> Vec<(&'static str, crate::lang::BuiltinFn)> {
-    vec![("read_csv", read_csv_builtin as crate::lang::BuiltinFn), ("read_parquet", read_parquet_builtin)]
+    vec![
+        ("read_csv", read_csv_builtin as crate::lang::BuiltinFn),
+        ("read_parquet", read_parquet_builtin),
+    ]
 }

@@ -81,7 +81,10 @@ pub struct ColAcc {
 fn better(a: &Scalar, b: &Scalar, want_less: bool) -> bool {
     let ord = match (a, b) {
         (Scalar::Str(x), Scalar::Str(y)) => x.cmp(y),
-        _ => a.as_f64().partial_cmp(&b.as_f64()).unwrap_or(std::cmp::Ordering::Equal),
+        _ => a
+            .as_f64()
+            .partial_cmp(&b.as_f64())
+            .unwrap_or(std::cmp::Ordering::Equal),
     };
     if want_less {
         ord.is_lt()
@@ -113,8 +116,16 @@ impl ColAcc {
             acc.count = (s.len() - s.null_count()) as u64;
             return Ok(acc);
         }
-        let f = s.cast(&DataType::Float64).map_err(|e| pl("numeric column", e))?;
-        let vals: Vec<f64> = f.f64().map_err(|e| pl("numeric column", e))?.iter().flatten().filter(|v| !v.is_nan()).collect();
+        let f = s
+            .cast(&DataType::Float64)
+            .map_err(|e| pl("numeric column", e))?;
+        let vals: Vec<f64> = f
+            .f64()
+            .map_err(|e| pl("numeric column", e))?
+            .iter()
+            .flatten()
+            .filter(|v| !v.is_nan())
+            .collect();
         acc.count = vals.len() as u64;
         if vals.is_empty() {
             return Ok(acc);
@@ -123,7 +134,9 @@ impl ColAcc {
         acc.mean = acc.fsum / vals.len() as f64;
         acc.m2 = vals.iter().map(|v| (v - acc.mean) * (v - acc.mean)).sum();
         if dt.is_integer() || dt.is_bool() {
-            let i = s.cast(&DataType::Int64).map_err(|e| pl("integer column", e))?;
+            let i = s
+                .cast(&DataType::Int64)
+                .map_err(|e| pl("integer column", e))?;
             let ca = i.i64().map_err(|e| pl("integer column", e))?;
             acc.isum = ca.iter().flatten().map(|v| v as i128).sum();
             acc.min = ca.min().map(Scalar::Int);
@@ -214,13 +227,19 @@ impl FrameAcc {
     pub fn of(df: &DataFrame, cols: &[String]) -> Result<FrameAcc> {
         let mut out = Vec::with_capacity(cols.len());
         for c in cols {
-            let s = df.column(c).map_err(|e| pl("reduction", e))?.as_materialized_series();
+            let s = df
+                .column(c)
+                .map_err(|e| pl("reduction", e))?
+                .as_materialized_series();
             out.push((c.clone(), s.dtype().clone(), ColAcc::of(s)?));
         }
         Ok(FrameAcc { cols: out })
     }
     pub fn merge_all(parts: &[&FrameAcc]) -> Result<FrameAcc> {
-        let mut acc = parts.first().map(|p| (*p).clone()).ok_or_else(|| Error::value("nothing to reduce"))?;
+        let mut acc = parts
+            .first()
+            .map(|p| (*p).clone())
+            .ok_or_else(|| Error::value("nothing to reduce"))?;
         for p in &parts[1..] {
             for ((_, _, a), (_, _, b)) in acc.cols.iter_mut().zip(&p.cols) {
                 a.merge(b);
@@ -234,17 +253,38 @@ impl FrameAcc {
 pub fn scalars_to_series(name: &str, vals: &[Scalar], dt: &DataType) -> Series {
     let name: PlSmallStr = name.into();
     if dt.is_string() {
-        let v: Vec<Option<String>> = vals.iter().map(|s| match s { Scalar::Str(x) => Some(x.clone()), _ => None }).collect();
+        let v: Vec<Option<String>> = vals
+            .iter()
+            .map(|s| match s {
+                Scalar::Str(x) => Some(x.clone()),
+                _ => None,
+            })
+            .collect();
         return Series::new(name, v);
     }
     if dt.is_bool() {
-        let v: Vec<Option<bool>> = vals.iter().map(|s| match s { Scalar::Bool(b) => Some(*b), _ => None }).collect();
+        let v: Vec<Option<bool>> = vals
+            .iter()
+            .map(|s| match s {
+                Scalar::Bool(b) => Some(*b),
+                _ => None,
+            })
+            .collect();
         return Series::new(name, v);
     }
     if dt.is_integer() {
-        let v: Vec<Option<i64>> = vals.iter().map(|s| match s { Scalar::Int(i) => Some(*i), _ => None }).collect();
+        let v: Vec<Option<i64>> = vals
+            .iter()
+            .map(|s| match s {
+                Scalar::Int(i) => Some(*i),
+                _ => None,
+            })
+            .collect();
         return Series::new(name, v);
     }
-    let v: Vec<Option<f64>> = vals.iter().map(|s| s.as_f64().filter(|x| !x.is_nan())).collect();
+    let v: Vec<Option<f64>> = vals
+        .iter()
+        .map(|s| s.as_f64().filter(|x| !x.is_nan()))
+        .collect();
     Series::new(name, v)
 }

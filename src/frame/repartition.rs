@@ -22,7 +22,9 @@ pub fn plan(n: u32, k: u32) -> Vec<Piece> {
     if k <= n {
         // Boundaries round(j * n / k), as np.linspace does.
         let b = |j: u32| ((j as f64) * n as f64 / k as f64).round() as u32;
-        (0..k).map(|j| Piece::Concat((b(j)..b(j + 1)).collect())).collect()
+        (0..k)
+            .map(|j| Piece::Concat((b(j)..b(j + 1)).collect()))
+            .collect()
     } else {
         let (div, rem) = (k / n, k % n);
         let mut out = Vec::new();
@@ -42,7 +44,11 @@ fn slice_bounds(len: usize, k: u32, of: u32) -> (usize, usize) {
 }
 
 /// The repartitioned graph, and the new partition lengths when the old ones are known.
-pub fn repartition(g: &Graph, k: u32, lens: Option<&Vec<u64>>) -> Result<(Graph, Option<Vec<u64>>)> {
+pub fn repartition(
+    g: &Graph,
+    k: u32,
+    lens: Option<&Vec<u64>>,
+) -> Result<(Graph, Option<Vec<u64>>)> {
     if k == 0 {
         return Err(Error::value("repartition: npartitions must be at least 1"));
     }
@@ -72,7 +78,11 @@ pub fn repartition(g: &Graph, k: u32, lens: Option<&Vec<u64>>) -> Result<(Graph,
         ctx.cancel.check()?;
         match &pieces[j as usize] {
             Piece::Concat(_) => {
-                let frames: Vec<&polars::prelude::DataFrame> = inp.group(0).iter().map(|v| frame(v)).collect::<Result<_>>()?;
+                let frames: Vec<&polars::prelude::DataFrame> = inp
+                    .group(0)
+                    .iter()
+                    .map(|v| frame(v))
+                    .collect::<Result<_>>()?;
                 Ok(Value::Frame(concat_frames(&frames, &Default::default())?))
             }
             Piece::Split { k, of, .. } => {
@@ -91,11 +101,21 @@ mod tests {
 
     #[test]
     fn plans_cover_every_input() {
-        assert_eq!(plan(4, 2), vec![Piece::Concat(vec![0, 1]), Piece::Concat(vec![2, 3])]);
+        assert_eq!(
+            plan(4, 2),
+            vec![Piece::Concat(vec![0, 1]), Piece::Concat(vec![2, 3])]
+        );
         assert_eq!(plan(3, 3).len(), 3);
         let p = plan(2, 5);
         assert_eq!(p.len(), 5);
-        assert_eq!(p[4], Piece::Split { input: 1, k: 2, of: 3 });
+        assert_eq!(
+            p[4],
+            Piece::Split {
+                input: 1,
+                k: 2,
+                of: 3
+            }
+        );
         assert_eq!(slice_bounds(10, 2, 3), (6, 10));
     }
 }

@@ -22,7 +22,11 @@ impl DaskScalar {
     pub fn structure(&self) -> String {
         let layer = &self.graph.layer.prefix;
         let short = layer.rsplit_once('-').map_or(layer.as_ref(), |(_, op)| op);
-        let short = if short == "aggregate" { layer.split('-').nth(1).unwrap_or(layer) } else { short };
+        let short = if short == "aggregate" {
+            layer.split('-').nth(1).unwrap_or(layer)
+        } else {
+            short
+        };
         format!("dd.Scalar<{short}-aggregate, dtype={}>", self.dtype)
     }
 }
@@ -34,12 +38,18 @@ impl Collection for DaskScalar {
     fn finalize(&self, parts: Vec<Arc<Value>>) -> Result<Obj> {
         match parts.first().map(|v| &**v) {
             Some(Value::Scalar(s)) => Ok(scalar_obj(s)),
-            Some(other) => Err(Error::value(format!("internal: a scalar computed to a {}", other.kind()))),
+            Some(other) => Err(Error::value(format!(
+                "internal: a scalar computed to a {}",
+                other.kind()
+            ))),
             None => Err(Error::value("internal: a scalar computed to nothing")),
         }
     }
     fn with_graph(&self, graph: Graph) -> Obj {
-        Obj::native(DaskScalar { graph, dtype: self.dtype.clone() })
+        Obj::native(DaskScalar {
+            graph,
+            dtype: self.dtype.clone(),
+        })
     }
     fn estimated_nbytes(&self) -> Option<u64> {
         Some(16)
@@ -69,7 +79,9 @@ impl Native for DaskScalar {
                 compute(self, cx, &self.structure())
             }
             "persist" => Ok(persist(self, cx, &self.structure())),
-            _ => Err(Error::value(format!("'Scalar' object has no attribute '{name}'"))),
+            _ => Err(Error::value(format!(
+                "'Scalar' object has no attribute '{name}'"
+            ))),
         }
     }
     fn collection(&self) -> Option<&dyn Collection> {
@@ -103,7 +115,10 @@ impl Native for DelayedExport {
         self
     }
     fn repr(&self, _cx: &mut dyn SessionCtx) -> Result<Output> {
-        Ok(Output::Text(format!("Delayed('{}')", self.graph.layer.name)))
+        Ok(Output::Text(format!(
+            "Delayed('{}')",
+            self.graph.layer.name
+        )))
     }
     fn attr_names(&self) -> Vec<String> {
         vec!["compute".into()]
@@ -111,7 +126,9 @@ impl Native for DelayedExport {
     fn call_method(&self, name: &str, _args: Args, cx: &mut dyn SessionCtx) -> Result<Obj> {
         match name {
             "compute" => super::export::run_export(&self.graph, cx).map(|_| Obj::None),
-            _ => Err(Error::value(format!("'Delayed' object has no attribute '{name}'"))),
+            _ => Err(Error::value(format!(
+                "'Delayed' object has no attribute '{name}'"
+            ))),
         }
     }
     fn collection(&self) -> Option<&dyn Collection> {

@@ -41,7 +41,10 @@ pub fn compare(s: &Series, op: BinOp, rhs: &Scalar) -> Result<Series> {
     let mut mask = match rhs {
         Scalar::Str(x) => {
             if !s.dtype().is_string() {
-                return Err(Error::value(format!("cannot compare a {} column with a string", dtype_name(s.dtype()))));
+                return Err(Error::value(format!(
+                    "cannot compare a {} column with a string",
+                    dtype_name(s.dtype())
+                )));
             }
             let x = x.as_str();
             match op {
@@ -58,7 +61,10 @@ pub fn compare(s: &Series, op: BinOp, rhs: &Scalar) -> Result<Series> {
         Scalar::Null => BooleanChunked::full(name.clone(), op == BinOp::Ne, s.len()),
         num => {
             if !(s.dtype().is_primitive_numeric() || s.dtype().is_bool()) {
-                return Err(Error::value(format!("cannot compare a {} column with a number", dtype_name(s.dtype()))));
+                return Err(Error::value(format!(
+                    "cannot compare a {} column with a number",
+                    dtype_name(s.dtype())
+                )));
             }
             let int_rhs = matches!(num, Scalar::Int(_) | Scalar::Bool(_));
             if s.dtype().is_float() || !int_rhs {
@@ -66,8 +72,16 @@ pub fn compare(s: &Series, op: BinOp, rhs: &Scalar) -> Result<Series> {
                 let x = num.as_f64().unwrap_or(f64::NAN);
                 let m = cmp_num(&f, op, x).map_err(ctx)?;
                 // polars orders NaN above everything; pandas says NaN compares False (True for !=).
-                let nan = f.is_nan().map_err(ctx)?.fill_null_with_values(false).map_err(ctx)?;
-                if op == BinOp::Ne { &m | &nan } else { &m & &!&nan }
+                let nan = f
+                    .is_nan()
+                    .map_err(ctx)?
+                    .fill_null_with_values(false)
+                    .map_err(ctx)?;
+                if op == BinOp::Ne {
+                    &m | &nan
+                } else {
+                    &m & &!&nan
+                }
             } else {
                 let i = s.cast(&DataType::Int64).map_err(ctx)?;
                 cmp_num(&i, op, num.as_f64().unwrap_or(0.0) as i64).map_err(ctx)?
@@ -92,7 +106,10 @@ fn cmp_num<T: NumericNative>(s: &Series, op: BinOp, x: T) -> PolarsResult<Boolea
 }
 
 fn is_comparison(op: BinOp) -> bool {
-    matches!(op, BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge)
+    matches!(
+        op,
+        BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge
+    )
 }
 
 /// pandas' arithmetic on one partition (`/` is true division; missing stays missing).
@@ -100,7 +117,11 @@ pub fn arith(a: &Series, op: BinOp, b: &Series, reflected: bool) -> Result<Serie
     let ctx = |e| pl("arithmetic", e);
     for s in [a, b] {
         if !(s.dtype().is_primitive_numeric() || s.dtype().is_bool()) {
-            return Err(Error::value(format!("unsupported operand type for {}: {} column", op.symbol(), dtype_name(s.dtype()))));
+            return Err(Error::value(format!(
+                "unsupported operand type for {}: {} column",
+                op.symbol(),
+                dtype_name(s.dtype())
+            )));
         }
     }
     let (mut a, mut b) = (a.clone(), b.clone());
@@ -117,7 +138,12 @@ pub fn arith(a: &Series, op: BinOp, b: &Series, reflected: bool) -> Result<Serie
         BinOp::Sub => (&a - &b).map_err(ctx)?,
         BinOp::Mul => (&a * &b).map_err(ctx)?,
         BinOp::Div => (&a / &b).map_err(ctx)?,
-        other => return Err(Error::value(format!("operator {} is not supported on series", other.symbol()))),
+        other => {
+            return Err(Error::value(format!(
+                "operator {} is not supported on series",
+                other.symbol()
+            )))
+        }
     };
     out.rename(name);
     Ok(out)
@@ -129,12 +155,19 @@ fn broadcast(x: &Scalar, n: usize) -> Result<Series> {
         Scalar::Int(i) => Series::new("".into(), vec![*i; n]),
         Scalar::Float(f) => Series::new("".into(), vec![*f; n]),
         Scalar::Bool(b) => Series::new("".into(), vec![*b; n]),
-        other => return Err(Error::value(format!("unsupported operand {other:?} for arithmetic"))),
+        other => {
+            return Err(Error::value(format!(
+                "unsupported operand {other:?} for arithmetic"
+            )))
+        }
     })
 }
 
 fn logic(a: &Series, op: BinOp, b: &Series) -> Result<Series> {
-    let (x, y) = (a.bool().map_err(|e| pl("mask", e))?, b.bool().map_err(|e| pl("mask", e))?);
+    let (x, y) = (
+        a.bool().map_err(|e| pl("mask", e))?,
+        b.bool().map_err(|e| pl("mask", e))?,
+    );
     let mut out = match op {
         BinOp::And => x & y,
         _ => x | y,
@@ -149,7 +182,9 @@ impl DaskSeries {
     }
     fn plain(&self, what: &str) -> Result<()> {
         match &self.keyed {
-            Some(_) => Err(Error::value(format!("{what} is not supported on an aggregated result; call .compute() first"))),
+            Some(_) => Err(Error::value(format!(
+                "{what} is not supported on an aggregated result; call .compute() first"
+            ))),
             None => Ok(()),
         }
     }
@@ -167,10 +202,18 @@ impl DaskSeries {
                 Operand::Scalar(_) => DataType::Int64,
             };
             let int = (self.dtype.is_integer()) && other_dt.is_integer();
-            if int && op != BinOp::Div { DataType::Int64 } else { DataType::Float64 }
+            if int && op != BinOp::Div {
+                DataType::Int64
+            } else {
+                DataType::Float64
+            }
         };
         if bool_op && self.dtype != DataType::Boolean {
-            return Err(Error::value(format!("{} needs boolean series, got {}", op.symbol(), dtype_name(&self.dtype))));
+            return Err(Error::value(format!(
+                "{} needs boolean series, got {}",
+                op.symbol(),
+                dtype_name(&self.dtype)
+            )));
         }
         let graph = match other {
             Operand::Scalar(x) => {
@@ -198,7 +241,11 @@ impl DaskSeries {
                 blockwise(op_prefix(op), &[&self.graph, &o.graph], move |i, inp, _| {
                     let (a, b) = (series(inp.one(0))?, series(inp.one(1))?);
                     if a.len() != b.len() {
-                        return Err(Error::value(format!("partition {i}: {} and {} rows are not aligned", a.len(), b.len())));
+                        return Err(Error::value(format!(
+                            "partition {i}: {} and {} rows are not aligned",
+                            a.len(),
+                            b.len()
+                        )));
                     }
                     Ok(Value::Series(if bool_op {
                         logic(a, op, b)?
@@ -221,21 +268,35 @@ impl DaskSeries {
                 })
             }
         };
-        Ok(DaskSeries { graph, name: self.name.clone(), dtype: out_dtype, keyed: None, lens: self.lens.clone() })
+        Ok(DaskSeries {
+            graph,
+            name: self.name.clone(),
+            dtype: out_dtype,
+            keyed: None,
+            lens: self.lens.clone(),
+        })
     }
 
     /// `~mask` (pandas: missing compared False, so `~(x > 0)` keeps missing rows) or `-s`.
     pub fn invert(&self) -> Result<DaskSeries> {
         self.plain("~")?;
         if self.dtype != DataType::Boolean {
-            return Err(Error::value(format!("~ needs a boolean series, got {}", dtype_name(&self.dtype))));
+            return Err(Error::value(format!(
+                "~ needs a boolean series, got {}",
+                dtype_name(&self.dtype)
+            )));
         }
         let g = map_parts("invert", &self.graph, |v, _| {
             let s = series(v)?;
             let b = s.bool().map_err(|e| pl("~", e))?;
-            Ok(Value::Series((!b).with_name(s.name().clone()).into_series()))
+            Ok(Value::Series(
+                (!b).with_name(s.name().clone()).into_series(),
+            ))
         });
-        Ok(DaskSeries { graph: g, ..self.clone() })
+        Ok(DaskSeries {
+            graph: g,
+            ..self.clone()
+        })
     }
 
     pub fn neg(&self) -> Result<DaskSeries> {
@@ -246,7 +307,11 @@ impl DaskSeries {
     pub fn reduce(&self, agg: Agg) -> Result<DaskScalar> {
         self.plain(agg.name())?;
         if !agg.accepts(&self.dtype) {
-            return Err(Error::value(format!("{}() is not supported for a {} series", agg.name(), dtype_name(&self.dtype))));
+            return Err(Error::value(format!(
+                "{}() is not supported for a {} series",
+                agg.name(),
+                dtype_name(&self.dtype)
+            )));
         }
         let name = self.name.clone();
         let g = tree_reduce(
@@ -255,8 +320,11 @@ impl DaskSeries {
             move |v, ctx| {
                 ctx.cancel.check()?;
                 let s = series(v)?;
-                let df = DataFrame::new(s.len(), vec![s.clone().with_name(name.as_str().into()).into()])
-                    .map_err(|e| pl("reduction", e))?;
+                let df = DataFrame::new(
+                    s.len(),
+                    vec![s.clone().with_name(name.as_str().into()).into()],
+                )
+                .map_err(|e| pl("reduction", e))?;
                 Ok(opaque(FrameAcc::of(&df, std::slice::from_ref(&name))?))
             },
             super::collection::merge_accs,
@@ -267,14 +335,23 @@ impl DaskSeries {
             },
         );
         let out = agg.out_dtype(&self.dtype);
-        Ok(DaskScalar { graph: g, dtype: dtype_name(&out) })
+        Ok(DaskScalar {
+            graph: g,
+            dtype: dtype_name(&out),
+        })
     }
 
     /// `s.value_counts()`: counts of each non-missing value, most frequent first.
     pub fn value_counts(&self) -> Result<DaskSeries> {
         self.plain("value_counts")?;
         let g = super::groupby::value_counts_graph(&self.graph, &self.name);
-        Ok(DaskSeries { graph: g, name: "count".into(), dtype: DataType::Int64, keyed: Some(self.name.clone()), lens: None })
+        Ok(DaskSeries {
+            graph: g,
+            name: "count".into(),
+            dtype: DataType::Int64,
+            keyed: Some(self.name.clone()),
+            lens: None,
+        })
     }
 
     pub fn len_graph(&self) -> Graph {
@@ -284,26 +361,31 @@ impl DaskSeries {
     /// A one-task graph yielding the first `n` values from partitions `0..k` (a `Value::List`).
     pub fn head_graph(&self, n: usize, k: u32) -> Graph {
         let k = k.clamp(1, self.npartitions().max(1));
-        explicit("head", &self.graph, vec![(0..k).collect()], move |_, inp, _| {
-            let mut left = n;
-            let mut out = Vec::new();
-            for v in inp.group(0) {
-                let taken = match &**v {
-                    Value::Frame(d) => Value::Frame(d.head(Some(left))),
-                    other => Value::Series(series(other)?.head(Some(left))),
-                };
-                left -= match &taken {
-                    Value::Frame(d) => d.height(),
-                    Value::Series(s) => s.len(),
-                    _ => 0,
-                };
-                out.push(taken);
-                if left == 0 {
-                    break;
+        explicit(
+            "head",
+            &self.graph,
+            vec![(0..k).collect()],
+            move |_, inp, _| {
+                let mut left = n;
+                let mut out = Vec::new();
+                for v in inp.group(0) {
+                    let taken = match &**v {
+                        Value::Frame(d) => Value::Frame(d.head(Some(left))),
+                        other => Value::Series(series(other)?.head(Some(left))),
+                    };
+                    left -= match &taken {
+                        Value::Frame(d) => d.height(),
+                        Value::Series(s) => s.len(),
+                        _ => 0,
+                    };
+                    out.push(taken);
+                    if left == 0 {
+                        break;
+                    }
                 }
-            }
-            Ok(Value::List(out))
-        })
+                Ok(Value::List(out))
+            },
+        )
     }
 
     /// The concrete series from computed partitions (or a head's list).
@@ -320,10 +402,16 @@ impl DaskSeries {
             let schema = Schema::default();
             let df = super::collection::concat_frames(&frames, &schema)?;
             if df.width() < 2 {
-                return Ok(SeriesValue::new(Series::new_empty(self.name.as_str().into(), &self.dtype), Index::range(0)));
+                return Ok(SeriesValue::new(
+                    Series::new_empty(self.name.as_str().into(), &self.dtype),
+                    Index::range(0),
+                ));
             }
             let idx = df.columns()[0].as_materialized_series().clone();
-            let vals = df.columns()[1].as_materialized_series().clone().with_name(self.name.as_str().into());
+            let vals = df.columns()[1]
+                .as_materialized_series()
+                .clone()
+                .with_name(self.name.as_str().into());
             return Ok(SeriesValue::new(vals, Index::Labels(idx)));
         }
         let mut out = Series::new_empty(self.name.as_str().into(), &self.dtype);
@@ -331,25 +419,40 @@ impl DaskSeries {
         for v in vals {
             let s = series(v)?;
             lens.push(s.len() as u64);
-            out.append(s).map_err(|e| pl("concatenating partitions", e))?;
+            out.append(s)
+                .map_err(|e| pl("concatenating partitions", e))?;
         }
-        Ok(SeriesValue::new(out.with_name(self.name.as_str().into()), Index::Parts(lens)))
+        Ok(SeriesValue::new(
+            out.with_name(self.name.as_str().into()),
+            Index::Parts(lens),
+        ))
     }
 
     /// Dask's structure repr of a series.
     pub fn structure(&self) -> String {
         let n = self.npartitions() as usize;
-        let mut lines = vec!["Dask Series Structure:".to_string(), format!("npartitions={n}")];
+        let mut lines = vec![
+            "Dask Series Structure:".to_string(),
+            format!("npartitions={n}"),
+        ];
         let dt = dtype_name(&self.dtype);
         let w = dt.len().max(3);
         lines.push(format!("    {dt:>w$}"));
         for _ in 0..n.min(10) {
             lines.push(format!("    {:>w$}", "..."));
         }
-        let name = if self.name.is_empty() { "None".to_string() } else { self.name.clone() };
+        let name = if self.name.is_empty() {
+            "None".to_string()
+        } else {
+            self.name.clone()
+        };
         lines.push(format!("Name: {name}, dtype: {dt}"));
         let layers = self.graph.layer.topo().len();
-        lines.push(format!("Dask Name: {}, {layers} graph layer{}", self.graph.layer.prefix, if layers == 1 { "" } else { "s" }));
+        lines.push(format!(
+            "Dask Name: {}, {layers} graph layer{}",
+            self.graph.layer.prefix,
+            if layers == 1 { "" } else { "s" }
+        ));
         lines.join("\n")
     }
 }

@@ -12,8 +12,20 @@ use crate::engine::{Graph, Scalar, Value};
 use crate::error::{Error, Result};
 use crate::lang::{Args, BinOp, Collection, Native, Obj, Output, SessionCtx, UnaryOp};
 
-const METHODS: [&str; 12] =
-    ["head", "compute", "persist", "sum", "min", "max", "mean", "count", "std", "var", "value_counts", "npartitions"];
+const METHODS: [&str; 12] = [
+    "head",
+    "compute",
+    "persist",
+    "sum",
+    "min",
+    "max",
+    "mean",
+    "count",
+    "std",
+    "var",
+    "value_counts",
+    "npartitions",
+];
 
 /// A language literal as an operand scalar.
 pub fn obj_scalar(o: &Obj) -> Option<Scalar> {
@@ -35,7 +47,10 @@ impl Collection for DaskSeries {
         Ok(Obj::native(self.finalize_parts(&parts)?))
     }
     fn with_graph(&self, graph: Graph) -> Obj {
-        Obj::native(DaskSeries { graph, ..self.clone() })
+        Obj::native(DaskSeries {
+            graph,
+            ..self.clone()
+        })
     }
 }
 
@@ -71,8 +86,15 @@ impl Native for DaskSeries {
             "head" => {
                 args.check("head", 2, &["n", "npartitions"])?;
                 let n = args.opt(0, "n").and_then(Obj::as_i64).unwrap_or(5).max(0) as usize;
-                let np = args.opt(1, "npartitions").and_then(Obj::as_i64).unwrap_or(1);
-                let k = if np < 0 { self.npartitions() } else { np.max(1) as u32 };
+                let np = args
+                    .opt(1, "npartitions")
+                    .and_then(Obj::as_i64)
+                    .unwrap_or(1);
+                let k = if np < 0 {
+                    self.npartitions()
+                } else {
+                    np.max(1) as u32
+                };
                 let out = run_graph(cx, &self.head_graph(n, k), "head")?;
                 Ok(Obj::native(self.finalize_parts(&out)?))
             }
@@ -81,15 +103,27 @@ impl Native for DaskSeries {
             "value_counts" => Ok(Obj::native(self.value_counts()?)),
             _ => Err(Error::value(format!(
                 "'Series' object has no attribute '{name}'{}",
-                crate::lang::object::closest(name, METHODS.iter().copied()).map(|s| format!("; did you mean '{s}'?")).unwrap_or_default()
+                crate::lang::object::closest(name, METHODS.iter().copied())
+                    .map(|s| format!("; did you mean '{s}'?"))
+                    .unwrap_or_default()
             ))),
         }
     }
-    fn binary_op(&self, op: BinOp, other: &Obj, reflected: bool, _cx: &mut dyn SessionCtx) -> Result<Obj> {
+    fn binary_op(
+        &self,
+        op: BinOp,
+        other: &Obj,
+        reflected: bool,
+        _cx: &mut dyn SessionCtx,
+    ) -> Result<Obj> {
         let operand = match other.downcast::<DaskSeries>() {
             Some(s) => Operand::Series(s),
             None => Operand::Scalar(obj_scalar(other).ok_or_else(|| {
-                Error::value(format!("unsupported operand type(s) for {}: 'Series' and '{}'", op.symbol(), other.type_name()))
+                Error::value(format!(
+                    "unsupported operand type(s) for {}: 'Series' and '{}'",
+                    op.symbol(),
+                    other.type_name()
+                ))
             })?),
         };
         // `3 < s` is `s > 3`.

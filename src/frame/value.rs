@@ -91,7 +91,10 @@ impl FrameValue {
     }
     fn column(&self, name: &str) -> Result<SeriesValue> {
         let c = self.df.column(name).map_err(|_| {
-            Error::value(format!("KeyError: '{name}' (columns: {:?})", self.df.get_column_names()))
+            Error::value(format!(
+                "KeyError: '{name}' (columns: {:?})",
+                self.df.get_column_names()
+            ))
         })?;
         Ok(SeriesValue {
             series: c.as_materialized_series().clone(),
@@ -174,7 +177,11 @@ impl Native for FrameValue {
                 self.df.get_column_names().iter().map(|s| s.as_str()),
             )),
             "shape" => Some(Obj::Tuple(
-                vec![Obj::Int(self.df.height() as i64), Obj::Int(self.df.width() as i64)].into(),
+                vec![
+                    Obj::Int(self.df.height() as i64),
+                    Obj::Int(self.df.width() as i64),
+                ]
+                .into(),
             )),
             _ => None,
         })
@@ -187,9 +194,14 @@ impl Native for FrameValue {
             "head" => {
                 args.check("head", 1, &["n"])?;
                 let n = args.opt(0, "n").and_then(Obj::as_i64).unwrap_or(5).max(0) as usize;
-                Ok(Obj::native(FrameValue::new(self.df.head(Some(n)), self.index.head(n))))
+                Ok(Obj::native(FrameValue::new(
+                    self.df.head(Some(n)),
+                    self.index.head(n),
+                )))
             }
-            _ => Err(Error::value(format!("'DataFrame' object has no attribute '{name}'"))),
+            _ => Err(Error::value(format!(
+                "'DataFrame' object has no attribute '{name}'"
+            ))),
         }
     }
     fn get_item(&self, key: &Obj, _cx: &mut dyn SessionCtx) -> Result<Obj> {
@@ -224,13 +236,18 @@ impl Native for SeriesValue {
         match name {
             "head" => {
                 let n = args.opt(0, "n").and_then(Obj::as_i64).unwrap_or(5).max(0) as usize;
-                Ok(Obj::native(SeriesValue::new(self.series.head(Some(n)), self.index.head(n))))
+                Ok(Obj::native(SeriesValue::new(
+                    self.series.head(Some(n)),
+                    self.index.head(n),
+                )))
             }
             "tolist" | "to_list" => {
                 let items: Result<Vec<Obj>> = (0..self.series.len()).map(|i| self.get(i)).collect();
                 Ok(Obj::List(items?.into()))
             }
-            _ => Err(Error::value(format!("'Series' object has no attribute '{name}'"))),
+            _ => Err(Error::value(format!(
+                "'Series' object has no attribute '{name}'"
+            ))),
         }
     }
     fn get_item(&self, key: &Obj, _cx: &mut dyn SessionCtx) -> Result<Obj> {
