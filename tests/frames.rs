@@ -517,3 +517,150 @@ fn cancelled_tasks_stop() {
     let err = ex.run(&f.len_graph()).unwrap_err();
     assert!(err.is_cancelled(), "{err}");
 }
+
+/// A session without an engine: enough for everything that builds graphs without running them.
+struct NoEngine(Vec<tessera::lang::Output>);
+
+impl tessera::lang::SessionCtx for NoEngine {
+    fn engine(&self) -> &tessera::engine::Engine {
+        unimplemented!("these tests run graphs on the local executor")
+    }
+    fn emit(&mut self, out: tessera::lang::Output) {
+        self.0.push(out);
+    }
+    fn interactive(&self) -> bool {
+        false
+    }
+}
+
+fn call(o: &Obj, name: &str, positional: Vec<Obj>, keywords: Vec<(&str, Obj)>) -> Obj {
+    let Obj::Native(n) = o else {
+        panic!("not native")
+    };
+    let args = tessera::lang::Args {
+        positional,
+        keywords: keywords
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+    };
+    n.call_method(name, args, &mut NoEngine(Vec::new()))
+        .unwrap()
+}
+
+fn native(o: &Obj) -> &Arc<dyn tessera::lang::Native> {
+    match o {
+        Obj::Native(n) => n,
+        _ => panic!("not native"),
+    }
+}
+
+fn text(o: &Obj) -> String {
+    match native(o).repr(&mut NoEngine(Vec::new())).unwrap() {
+        tessera::lang::Output::Text(t) => t,
+        tessera::lang::Output::Table(t) => tessera::frame::format::render(&t),
+    }
+}
+
+fn compute_obj(o: &Obj) -> Obj {
+    compute(native(o).collection().expect("a collection"))
+}
+
+#[test]
+fn session_language_objects() {
+    let (d, p) = tree();
+    let cx = &mut NoEngine(Vec::new());
+    let read_csv = tessera::frame::builtins()
+        .into_iter()
+        .find(|(n, _)| *n == "read_csv")
+        .unwrap()
+        .1;
+    let args = tessera::lang::Args {
+        positional: vec![Obj::str(p.as_str())],
+        keywords: vec![],
+    };
+    let ddf = read_csv(args, cx).unwrap();
+    assert!(text(&ddf).contains("npartitions=3"));
+    let n = native(&ddf);
+    assert!(matches!(
+        n.get_attr("npartitions", cx).unwrap(),
+        Some(Obj::Int(3))
+    ));
+    let dtypes = n.get_attr("dtypes", cx).unwrap().unwrap();
+    assert_eq!(
+        text(&dtypes),
+        "id      int64\nk      object\nx     float64\ny       int64\ndtype: object"
+    );
+    // ddf[ddf.x > 0].y.sum()
+    let x = n.get_attr("x", cx).unwrap().unwrap();
+    let mask = native(&x)
+        .binary_op(BinOp::Gt, &Obj::Int(0), false, cx)
+        .unwrap();
+    assert!(text(&mask).starts_with("Dask Series Structure:\nnpartitions=3\n    bool\n     ...\n"));
+    let kept = n.get_item(&mask, cx).unwrap();
+    let y = native(&kept).get_item(&Obj::str("y"), cx).unwrap();
+    let total = call(&y, "sum", vec![], vec![]);
+    assert_eq!(text(&total), "dd.Scalar<sum-aggregate, dtype=int64>");
+    assert!(matches!(compute_obj(&total), Obj::Int(340)));
+    // 0 < x is x > 0.
+    let flipped = native(&x)
+        .binary_op(BinOp::Lt, &Obj::Int(0), true, cx)
+        .unwrap();
+    let kept2 = n.get_item(&flipped, cx).unwrap();
+    let kept2 = native(&kept2).as_any().downcast_ref::<DaskFrame>().unwrap();
+    assert_eq!(scalar(&kept2.len_graph()), Scalar::Int(6));
+    // groupby("k").y.sum() and groupby("k")["x"].max()
+    let gb = call(&ddf, "groupby", vec![Obj::str("k")], vec![]);
+    let gx = native(&gb).get_item(&Obj::str("x"), cx).unwrap();
+    let mx = call(&gx, "max", vec![], vec![]);
+    assert_eq!(
+        text(&compute_obj(&mx)),
+        "k\na    1.5\nb    2.5\nc    4.0\nName: x, dtype: float64"
+    );
+    let gy = native(&gb).get_attr("y", cx).unwrap().unwrap();
+    let sy = compute_obj(&call(&gy, "sum", vec![], vec![]));
+    assert_eq!(
+        text(&sy),
+        "k\na    190\nb    150\nc    110\nName: y, dtype: int64"
+    );
+    // Frame-level groupby aggregates every other numeric column, indexed by key.
+    let fs = compute_obj(&call(&gb, "sum", vec![], vec![]));
+    assert_eq!(
+        text(&fs),
+        "   id    x    y\nk\na  19  0.5  190\nb  15  3.0  150\nc  11  7.0  110"
+    );
+    // ddf[["x", "y"]].mean()
+    let sel = n
+        .get_item(&Obj::List(Arc::new(vec![Obj::str("x"), Obj::str("y")])), cx)
+        .unwrap();
+    let means = compute_obj(&call(&sel, "mean", vec![], vec![]));
+    assert_eq!(text(&means), "x     1.5\ny    50.0\ndtype: float64");
+    // describe() is lazy and computes to pandas' table.
+    let desc = call(&ddf, "describe", vec![], vec![]);
+    assert!(text(&desc).starts_with("Dask DataFrame Structure:"));
+    assert!(text(&compute_obj(&desc)).contains("std    2.738613  1.95789  27.386128"));
+    // to_parquet(compute=False) returns an unevaluated job that writes when run.
+    let out = d.path().join("lazy.parquet");
+    let job = call(
+        &ddf,
+        "to_parquet",
+        vec![Obj::str(out.to_str().unwrap())],
+        vec![("compute", Obj::Bool(false))],
+    );
+    assert!(text(&job).starts_with("Delayed('to-parquet-commit-"));
+    assert!(!out.exists());
+    assert!(matches!(compute_obj(&job), Obj::None));
+    assert!(out.join("part.2.parquet").exists());
+    // Errors name what is wrong.
+    let Err(e) = native(&ddf).get_item(&Obj::str("xx"), cx) else {
+        panic!()
+    };
+    assert!(
+        e.to_string().contains("'xx'") && e.to_string().contains("did you mean 'x'"),
+        "{e}"
+    );
+    let k = n.get_item(&Obj::str("k"), cx).unwrap();
+    assert!(native(&k)
+        .binary_op(BinOp::Add, &Obj::Int(1), false, cx)
+        .is_ok_and(|s| run(native(&s).collection().unwrap().graph()).is_err()));
+}
