@@ -11,7 +11,7 @@ use tessera::engine::{
     CancelToken, Graph, Inputs, Key, Layer, LayerId, Scalar, TaskContext, Value, WorkerId,
 };
 use tessera::error::{Error, Result};
-use tessera::frame::io_shim::{plan_csv, plan_parquet, CsvOptions};
+use tessera::frame::io::{plan_csv, plan_parquet, CsvOptions};
 use tessera::frame::series::Operand;
 use tessera::frame::{csv_frame, parquet_frame, Agg, DaskFrame, DaskSeries, GroupBy, Index};
 use tessera::lang::{BinOp, Collection, Obj};
@@ -602,6 +602,27 @@ fn session_language_objects() {
     let total = call(&y, "sum", vec![], vec![]);
     assert_eq!(text(&total), "dd.Scalar<sum-aggregate, dtype=int64>");
     assert!(matches!(compute_obj(&total), Obj::Int(340)));
+    // Lazy scalar arithmetic: ddf.y.sum() / ddf.y.count() and 1000 - total.
+    let all_y = native(&ddf).get_item(&Obj::str("y"), cx).unwrap();
+    let (sy, cy) = (
+        call(&all_y, "sum", vec![], vec![]),
+        call(&all_y, "count", vec![], vec![]),
+    );
+    let ratio = native(&sy).binary_op(BinOp::Div, &cy, false, cx).unwrap();
+    assert!(matches!(compute_obj(&ratio), Obj::Float(v) if v == 50.0));
+    let rest = native(&total)
+        .binary_op(BinOp::Sub, &Obj::Int(1000), true, cx)
+        .unwrap();
+    assert!(matches!(compute_obj(&rest), Obj::Int(660)));
+    // Column selection re-plans the read with fewer columns, in the asked order.
+    let yx = n
+        .get_item(&Obj::List(Arc::new(vec![Obj::str("y"), Obj::str("x")])), cx)
+        .unwrap();
+    let yx = native(&yx).as_any().downcast_ref::<DaskFrame>().unwrap();
+    assert_eq!(yx.graph.layer.topo().len(), 2);
+    let v = yx.finalize_parts(&run(&yx.graph).unwrap()).unwrap();
+    assert_eq!(v.df.get_column_names(), ["y", "x"]);
+    assert_eq!(v.df.height(), 9);
     // 0 < x is x > 0.
     let flipped = native(&x)
         .binary_op(BinOp::Lt, &Obj::Int(0), true, cx)

@@ -26,6 +26,9 @@ pub struct DaskFrame {
     pub keyed: Option<String>,
     /// Rows per partition when known without computing (Parquet metadata).
     pub lens: Option<Arc<Vec<u64>>>,
+    /// The planned source when `graph` is exactly its read layer: column selections re-plan the read
+    /// with fewer columns (projection pushdown) instead of reading everything.
+    pub source: Option<super::read::Source>,
 }
 
 /// Concatenate partition frames (an empty list gives an empty frame of `schema`).
@@ -48,6 +51,7 @@ impl DaskFrame {
             schema: Arc::new(schema),
             keyed: None,
             lens: None,
+            source: None,
         }
     }
     pub fn npartitions(&self) -> u32 {
@@ -76,6 +80,14 @@ impl DaskFrame {
         })
     }
 
+    /// This frame reading only `cols` when it is a plain read (projection pushdown), else itself.
+    fn projected(&self, cols: &[String]) -> DaskFrame {
+        match &self.source {
+            Some(src) => super::read::project(src, cols),
+            None => self.clone(),
+        }
+    }
+
     /// `ddf[["a", "b"]]`.
     pub fn select(&self, cols: &[String]) -> Result<DaskFrame> {
         self.plain("column selection")?;
@@ -84,7 +96,8 @@ impl DaskFrame {
             schema.with_column(c.as_str().into(), self.check_column(c)?);
         }
         let names = cols.to_vec();
-        let g = map_parts("getitem", &self.graph, move |v, _| {
+        let base = self.projected(cols);
+        let g = map_parts("getitem", &base.graph, move |v, _| {
             Ok(Value::Frame(
                 frame(v)?
                     .select(names.iter().map(String::as_str))
@@ -96,6 +109,7 @@ impl DaskFrame {
             schema: Arc::new(schema),
             keyed: None,
             lens: self.lens.clone(),
+            source: None,
         })
     }
 
@@ -104,7 +118,8 @@ impl DaskFrame {
         self.plain("column selection")?;
         let dtype = self.check_column(name)?;
         let n = name.to_string();
-        let g = map_parts("getitem", &self.graph, move |v, _| {
+        let base = self.projected(&[n.clone()]);
+        let g = map_parts("getitem", &base.graph, move |v, _| {
             let c = frame(v)?
                 .column(&n)
                 .map_err(|e| pl("selecting a column", e))?;
@@ -155,6 +170,7 @@ impl DaskFrame {
             schema: self.schema.clone(),
             keyed: None,
             lens: None,
+            source: None,
         })
     }
 
@@ -280,6 +296,7 @@ impl DaskFrame {
             schema: self.schema.clone(),
             keyed: None,
             lens: lens.map(Arc::new),
+            source: None,
         })
     }
 

@@ -200,5 +200,6 @@ pub fn describe(f: &DaskFrame) -> Result<DaskFrame> {
         schema: Arc::new(schema),
         keyed: Some(String::new()),
         lens: None,
+        source: None,
     })
 }

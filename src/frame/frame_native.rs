@@ -153,6 +153,7 @@ impl Collection for DaskFrame {
     fn with_graph(&self, graph: Graph) -> Obj {
         Obj::native(DaskFrame {
             graph,
+            source: None,
             ..self.clone()
         })
     }

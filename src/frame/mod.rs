@@ -12,7 +12,7 @@ pub mod export;
 pub mod format;
 pub mod frame_native;
 pub mod groupby;
-pub mod io_shim;
+mod io_shim;
 pub mod kernel;
 pub mod native;
 pub mod read;
@@ -23,8 +23,14 @@ pub mod series;
 pub mod series_native;
 pub mod value;
 
-/// The IO layer this module codes against (a temporary shim until the io-frames branch is merged).
-pub(crate) use io_shim as io;
+/// The IO layer API this module codes against. TEMPORARY: re-exports `io_shim` until the io-frames
+/// branch is merged; then these re-export `crate::io::{csv, parquet, atomic}` and the shim is deleted.
+pub mod io {
+    pub use super::io_shim::{
+        plan_csv, plan_parquet, read_csv_part, read_parquet_part, write_csv_part,
+        write_parquet_part, CsvOptions, CsvPart, CsvSource, ParquetSource, StagedDir,
+    };
+}
 
 pub use collection::DaskFrame;
 pub use groupby::GroupBy;

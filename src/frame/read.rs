@@ -59,31 +59,81 @@ impl Kernel for ReadParquet {
     }
 }
 
+/// A planned source behind a plain read frame (for projection pushdown).
+#[derive(Clone)]
+pub enum Source {
+    Csv(Arc<CsvSource>),
+    Parquet(Arc<ParquetSource>),
+}
+
 /// A frame over a planned CSV source.
 pub fn csv_frame(src: CsvSource) -> DaskFrame {
     let schema = src.schema.clone();
     let n = src.parts.len() as u32;
-    let layer = Layer::new("read-csv", n, Vec::new(), Arc::new(ReadCsv(Arc::new(src))));
-    DaskFrame::new(Graph::new(layer), schema)
+    let src = Arc::new(src);
+    let layer = Layer::new("read-csv", n, Vec::new(), Arc::new(ReadCsv(src.clone())));
+    let mut f = DaskFrame::new(Graph::new(layer), schema);
+    f.source = Some(Source::Csv(src));
+    f
 }
 
-/// A frame over a planned Parquet source (partition lengths known from the footers).
+/// A frame over a planned Parquet source (partition lengths known from the footers). `columns` are
+/// the columns read, as in `src.schema`.
 pub fn parquet_frame(src: ParquetSource, columns: Option<Vec<String>>) -> DaskFrame {
     let schema = src.schema.clone();
     let lens = Arc::new(src.rows.clone());
     let n = src.files.len() as u32;
+    let src = Arc::new(src);
     let layer = Layer::new(
         "read-parquet",
         n,
         Vec::new(),
         Arc::new(ReadParquet {
-            src: Arc::new(src),
+            src: src.clone(),
             columns,
         }),
     );
     let mut f = DaskFrame::new(Graph::new(layer), schema);
     f.lens = Some(lens);
+    f.source = Some(Source::Parquet(src));
     f
+}
+
+/// The same read with only `cols` (which the caller has checked exist). CSV keeps the file's column
+/// order (as pandas' `usecols`); the caller's selection layer reorders.
+pub fn project(src: &Source, cols: &[String]) -> DaskFrame {
+    let keep = |schema: &Schema| -> Schema {
+        schema
+            .iter()
+            .filter(|(n, _)| cols.iter().any(|c| c == n.as_str()))
+            .map(|(n, d)| Field::new(n.clone(), d.clone()))
+            .collect()
+    };
+    match src {
+        Source::Csv(s) => {
+            let schema = keep(&s.schema);
+            let usecols = schema.iter_names().map(|n| n.to_string()).collect();
+            csv_frame(CsvSource {
+                parts: s.parts.clone(),
+                schema,
+                header: s.header.clone(),
+                options: CsvOptions {
+                    usecols: Some(usecols),
+                    ..s.options.clone()
+                },
+            })
+        }
+        Source::Parquet(s) => {
+            let schema = keep(&s.schema);
+            let columns: Vec<String> = schema.iter_names().map(|n| n.to_string()).collect();
+            let src = ParquetSource {
+                files: s.files.clone(),
+                schema,
+                rows: s.rows.clone(),
+            };
+            parquet_frame(src, Some(columns))
+        }
+    }
 }
 
 /// `"64MB"`, `"1 MiB"`, `1000000` as bytes.
@@ -159,7 +209,10 @@ fn read_csv_builtin(args: Args, _cx: &mut dyn SessionCtx) -> Result<Obj> {
         Some(Obj::None) => None,
         Some(o) => Some(parse_bytes(o)?),
     };
-    let mut opts = CsvOptions { blocksize, ..CsvOptions::default() };
+    let mut opts = CsvOptions {
+        blocksize,
+        ..CsvOptions::default()
+    };
     if let Some(d) = args.opt(99, "dtype") {
         let Obj::Dict(items) = d else {
             return Err(Error::value(
