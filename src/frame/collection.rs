@@ -118,7 +118,7 @@ impl DaskFrame {
         self.plain("column selection")?;
         let dtype = self.check_column(name)?;
         let n = name.to_string();
-        let base = self.projected(&[n.clone()]);
+        let base = self.projected(std::slice::from_ref(&n));
         let g = map_parts("getitem", &base.graph, move |v, _| {
             let c = frame(v)?
                 .column(&n)
