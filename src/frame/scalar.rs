@@ -20,14 +20,13 @@ pub struct DaskScalar {
 impl DaskScalar {
     /// `dd.Scalar<max-aggregate, dtype=float64>` (the key name without Dask's token).
     pub fn structure(&self) -> String {
-        let layer = &self.graph.layer.prefix;
-        let short = layer.rsplit_once('-').map_or(layer.as_ref(), |(_, op)| op);
-        let short = if short == "aggregate" {
-            layer.split('-').nth(1).unwrap_or(layer)
-        } else {
-            short
+        let layer: &str = &self.graph.layer.prefix;
+        // `series-max-aggregate` shows as `max-aggregate`; `scalar-truediv` as `truediv`.
+        let short = match layer.strip_suffix("-aggregate") {
+            Some(head) => format!("{}-aggregate", head.rsplit('-').next().unwrap_or(head)),
+            None => layer.strip_prefix("scalar-").unwrap_or(layer).to_string(),
         };
-        format!("dd.Scalar<{short}-aggregate, dtype={}>", self.dtype)
+        format!("dd.Scalar<{short}, dtype={}>", self.dtype)
     }
 }
 
