@@ -184,7 +184,12 @@ impl Native for DaskFrame {
         })
     }
     fn attr_names(&self) -> Vec<String> {
-        let mut v: Vec<String> = METHODS.iter().map(|s| s.to_string()).collect();
+        // compute/persist are left out: the interpreter's generic verbs run them as tracked jobs.
+        let mut v: Vec<String> = METHODS
+            .iter()
+            .filter(|m| !matches!(**m, "compute" | "persist"))
+            .map(|s| s.to_string())
+            .collect();
         v.push("npartitions".into());
         v.extend(self.columns());
         v

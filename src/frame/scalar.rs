@@ -184,7 +184,8 @@ impl Native for DaskScalar {
         Ok((name == "dtype").then(|| Obj::str(self.dtype.as_str())))
     }
     fn attr_names(&self) -> Vec<String> {
-        ["compute", "persist", "dtype"].map(String::from).to_vec()
+        // compute/persist come from the interpreter's generic verbs (tracked jobs).
+        vec!["dtype".into()]
     }
     fn call_method(&self, name: &str, args: Args, cx: &mut dyn SessionCtx) -> Result<Obj> {
         match name {
@@ -244,7 +245,7 @@ impl Native for DelayedExport {
         )))
     }
     fn attr_names(&self) -> Vec<String> {
-        vec!["compute".into()]
+        Vec::new()
     }
     fn call_method(&self, name: &str, _args: Args, cx: &mut dyn SessionCtx) -> Result<Obj> {
         match name {

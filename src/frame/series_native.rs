@@ -73,7 +73,12 @@ impl Native for DaskSeries {
         })
     }
     fn attr_names(&self) -> Vec<String> {
-        let mut v: Vec<String> = METHODS.iter().map(|s| s.to_string()).collect();
+        // compute/persist are left out: the interpreter's generic verbs run them as tracked jobs.
+        let mut v: Vec<String> = METHODS
+            .iter()
+            .filter(|m| !matches!(**m, "compute" | "persist"))
+            .map(|s| s.to_string())
+            .collect();
         v.extend(["name", "dtype"].map(String::from));
         v
     }
