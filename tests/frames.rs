@@ -493,6 +493,17 @@ fn value_counts_most_frequent_first() {
 }
 
 #[test]
+fn unique_in_order_of_appearance() {
+    let (_d, p) = tree();
+    let f = frame(&p);
+    let u = concrete_series(&f.column("k").unwrap().unique().unwrap());
+    assert_eq!(
+        u.to_text(),
+        "0    a\n1    b\n2    c\nName: k, dtype: object"
+    );
+}
+
+#[test]
 fn blocksize_splits_files() {
     let (_d, p) = tree();
     let opts = CsvOptions {

@@ -354,6 +354,30 @@ impl DaskSeries {
         })
     }
 
+    /// `s.unique()`: distinct values (missing included once) in order of first appearance, one partition.
+    pub fn unique(&self) -> Result<DaskSeries> {
+        self.plain("unique")?;
+        let uniq = |s: &Series| s.unique_stable().map_err(|e| pl("unique", e));
+        let g = tree_reduce(
+            "unique",
+            &self.graph,
+            move |v, _| Ok(Value::Series(uniq(series(v)?)?)),
+            move |vals| {
+                let mut acc = series(&vals[0])?.clone();
+                for v in &vals[1..] {
+                    acc.append(series(v)?).map_err(|e| pl("unique", e))?;
+                }
+                Ok(Value::Series(uniq(&acc)?))
+            },
+            Ok,
+        );
+        Ok(DaskSeries {
+            graph: g,
+            lens: None,
+            ..self.clone()
+        })
+    }
+
     pub fn len_graph(&self) -> Graph {
         len_graph(&self.graph)
     }

@@ -12,7 +12,7 @@ use crate::engine::{Graph, Scalar, Value};
 use crate::error::{Error, Result};
 use crate::lang::{Args, BinOp, Collection, Native, Obj, Output, SessionCtx, UnaryOp};
 
-const METHODS: [&str; 12] = [
+const METHODS: [&str; 13] = [
     "head",
     "compute",
     "persist",
@@ -24,6 +24,7 @@ const METHODS: [&str; 12] = [
     "std",
     "var",
     "value_counts",
+    "unique",
     "npartitions",
 ];
 
@@ -106,6 +107,7 @@ impl Native for DaskSeries {
             "compute" => compute(self, cx, "compute"),
             "persist" => Ok(persist(self, cx, "persist")),
             "value_counts" => Ok(Obj::native(self.value_counts()?)),
+            "unique" => Ok(Obj::native(self.unique()?)),
             _ => Err(Error::value(format!(
                 "'Series' object has no attribute '{name}'{}",
                 crate::lang::object::closest(name, METHODS.iter().copied())
