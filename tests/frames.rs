@@ -130,6 +130,18 @@ fn metadata_without_reading() {
         "{s}"
     );
     assert!(s.ends_with("Dask Name: read-csv, 1 graph layer"), "{s}");
+    // Dask's layout (its index-name line also carries trailing blanks).
+    assert_eq!(
+        s,
+        "Dask DataFrame Structure:\n\
+         \x20                 id       k        x      y\n\
+         npartitions=3\n\
+         \x20              int64  object  float64  int64\n\
+         \x20                ...     ...      ...    ...\n\
+         \x20                ...     ...      ...    ...\n\
+         \x20                ...     ...      ...    ...\n\
+         Dask Name: read-csv, 1 graph layer"
+    );
 }
 
 #[test]

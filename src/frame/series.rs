@@ -124,6 +124,8 @@ pub fn arith(a: &Series, op: BinOp, b: &Series, reflected: bool) -> Result<Serie
             )));
         }
     }
+    // The result keeps the collection's own name (the left operand before reflection).
+    let name = a.name().clone();
     let (mut a, mut b) = (a.clone(), b.clone());
     if reflected {
         std::mem::swap(&mut a, &mut b);
@@ -132,7 +134,6 @@ pub fn arith(a: &Series, op: BinOp, b: &Series, reflected: bool) -> Result<Serie
         a = a.cast(&DataType::Float64).map_err(ctx)?;
         b = b.cast(&DataType::Float64).map_err(ctx)?;
     }
-    let name = a.name().clone();
     let mut out = match op {
         BinOp::Add => (&a + &b).map_err(ctx)?,
         BinOp::Sub => (&a - &b).map_err(ctx)?,
@@ -198,10 +199,11 @@ impl DaskSeries {
         } else {
             let other_dt = match &other {
                 Operand::Series(s) => s.dtype.clone(),
-                Operand::Scalar(Scalar::Float(_)) => DataType::Float64,
+                // Bools are cast to floats by `arith`.
+                Operand::Scalar(Scalar::Float(_) | Scalar::Bool(_)) => DataType::Float64,
                 Operand::Scalar(_) => DataType::Int64,
             };
-            let int = (self.dtype.is_integer()) && other_dt.is_integer();
+            let int = self.dtype.is_integer() && other_dt.is_integer();
             if int && op != BinOp::Div {
                 DataType::Int64
             } else {
@@ -496,5 +498,54 @@ fn op_prefix(op: BinOp) -> &'static str {
         BinOp::And => "and",
         BinOp::Or => "or",
         _ => "op",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bools(s: &Series) -> Vec<Option<bool>> {
+        s.bool().unwrap().iter().collect()
+    }
+
+    #[test]
+    fn missing_compares_like_pandas() {
+        let s = Series::new("x".into(), [Some(1.0), None, Some(f64::NAN), Some(-1.0)]);
+        let gt = compare(&s, BinOp::Gt, &Scalar::Int(0)).unwrap();
+        assert_eq!(
+            bools(&gt),
+            [Some(true), Some(false), Some(false), Some(false)]
+        );
+        let ne = compare(&s, BinOp::Ne, &Scalar::Float(1.0)).unwrap();
+        assert_eq!(
+            bools(&ne),
+            [Some(false), Some(true), Some(true), Some(true)]
+        );
+        let i = Series::new("i".into(), [Some(3i64), None]);
+        assert_eq!(
+            bools(&compare(&i, BinOp::Le, &Scalar::Float(2.5)).unwrap()),
+            [Some(false), Some(false)]
+        );
+        let t = Series::new("t".into(), ["a", "b"]);
+        assert_eq!(
+            bools(&compare(&t, BinOp::Eq, &Scalar::Str("b".into())).unwrap()),
+            [Some(false), Some(true)]
+        );
+        assert!(compare(&t, BinOp::Gt, &Scalar::Int(1)).is_err());
+    }
+
+    #[test]
+    fn true_division_and_missing() {
+        let a = Series::new("a".into(), [Some(1i64), None, Some(4)]);
+        let b = Series::new("b".into(), [2i64, 2, 0]);
+        let q = arith(&a, BinOp::Div, &b, false).unwrap();
+        let v: Vec<Option<f64>> = q.f64().unwrap().iter().collect();
+        assert_eq!(v, [Some(0.5), None, Some(f64::INFINITY)]);
+        assert_eq!(q.name().as_str(), "a");
+        let r = arith(&a, BinOp::Sub, &b, true).unwrap();
+        let v: Vec<Option<i64>> = r.i64().unwrap().iter().collect();
+        assert_eq!(v, [Some(1), None, Some(-4)]);
+        assert_eq!(r.name().as_str(), "a");
     }
 }
