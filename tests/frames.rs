@@ -455,8 +455,13 @@ fn to_parquet_round_trip() {
         names,
         ["part.0.parquet", "part.1.parquet", "part.2.parquet"]
     );
-    // Refused without overwrite; allowed with it.
-    assert!(tessera::frame::export::to_parquet_graph(&f, &out, false).is_err());
+    // A directory holding other files is refused without overwrite=True, replaced with it.
+    let foreign = d.path().join("foreign");
+    std::fs::create_dir(&foreign).unwrap();
+    std::fs::write(foreign.join("notes.txt"), "keep").unwrap();
+    assert!(tessera::frame::export::to_parquet_graph(&f, &foreign, false).is_err());
+    run(&tessera::frame::export::to_parquet_graph(&f, &foreign, true).unwrap()).unwrap();
+    assert!(foreign.join("part.0.parquet").exists() && !foreign.join("notes.txt").exists());
     let src = plan_parquet(out.to_str().unwrap(), None).unwrap();
     assert_eq!(src.rows, vec![3, 4, 2]);
     let back = parquet_frame(src, None);
