@@ -214,7 +214,10 @@ mod tests {
         let b = Summary::of(vec![2.0, 10.0]);
         let m = Summary::merge(&[&a, &b]);
         // numpy: percentile([1,2,3,4,10], [25, 50, 75]) = 2, 3, 4.
-        assert_eq!([m.quantile(0.25), m.quantile(0.5), m.quantile(0.75)], [2.0, 3.0, 4.0]);
+        assert_eq!(
+            [m.quantile(0.25), m.quantile(0.5), m.quantile(0.75)],
+            [2.0, 3.0, 4.0]
+        );
         assert_eq!(m.quantile(0.0), 1.0);
         assert_eq!(m.quantile(1.0), 10.0);
         assert_eq!(exact_quantile(&[1.0, 2.0], 0.5), 1.5);
@@ -224,13 +227,23 @@ mod tests {
     fn large_partitions_are_close() {
         // 10 partitions of 5000 shuffled values of 0..50000: summaries of 101 points each.
         let parts: Vec<Summary> = (0..10)
-            .map(|p| Summary::of((0..5000).map(|i| ((i * 10 + p) * 7919 % 50000) as f64).collect()))
+            .map(|p| {
+                Summary::of(
+                    (0..5000)
+                        .map(|i| ((i * 10 + p) * 7919 % 50000) as f64)
+                        .collect(),
+                )
+            })
             .collect();
         let refs: Vec<&Summary> = parts.iter().collect();
         let m = Summary::merge(&refs);
         for q in [0.25, 0.5, 0.75] {
             let exact = q * 49999.0;
-            assert!((m.quantile(q) - exact).abs() < 0.01 * 50000.0, "q={q}: {}", m.quantile(q));
+            assert!(
+                (m.quantile(q) - exact).abs() < 0.01 * 50000.0,
+                "q={q}: {}",
+                m.quantile(q)
+            );
         }
     }
 }

@@ -80,18 +80,25 @@ impl DaskFrame {
             (Some(l), _) => parts_for_rows(l, n).max(npartitions as u32),
             (None, p) => p.max(1) as u32,
         };
-        let out = run_graph(cx, &self.head_graph(n, k), "head")?;
-        let v = self.head_value(&out[0])?;
-        if v.df.height() < n && k < all {
-            cx.emit(Output::Text(format!(
-                "UserWarning: Insufficient elements for `head`. {n} elements requested, only {} elements available \
-                 in the first {k} partition(s). Reading more partitions (pass `npartitions=-1` to do so directly).",
-                v.df.height()
-            )));
-            let out = run_graph(cx, &self.head_graph(n, all), "head")?;
-            return self.head_value(&out[0]);
+        let mut k = k.clamp(1, all.max(1));
+        let mut warned = false;
+        loop {
+            let out = run_graph(cx, &self.head_graph(n, k), "head")?;
+            let v = self.head_value(&out[0])?;
+            if v.df.height() >= n || k >= all {
+                return Ok(v);
+            }
+            if !warned {
+                warned = true;
+                cx.emit(Output::Text(format!(
+                    "UserWarning: Insufficient elements for `head`. {n} elements requested, only {} elements \
+                     available in the first {k} partition(s); reading more partitions.",
+                    v.df.height()
+                )));
+            }
+            // Double the partitions read: at most twice the work of knowing the right count upfront.
+            k = (k * 2).min(all);
         }
-        Ok(v)
     }
 
     fn dtypes_value(&self) -> SeriesValue {
