@@ -510,6 +510,27 @@ fn value_counts_most_frequent_first() {
 }
 
 #[test]
+fn missing_values_and_dropna() {
+    let (_d, p) = tree();
+    let f = frame(&p);
+    let x = f.column("x").unwrap();
+    let nulls = x.isnull(false).unwrap();
+    assert_eq!(
+        scalar(&nulls.reduce(Agg::Sum).unwrap().graph),
+        Scalar::Int(2)
+    );
+    assert_eq!(
+        scalar(&f.filter(&x.isnull(true).unwrap()).unwrap().len_graph()),
+        Scalar::Int(7)
+    );
+    assert_eq!(scalar(&f.dropna(None).unwrap().len_graph()), Scalar::Int(7));
+    assert_eq!(
+        scalar(&f.dropna(Some(vec!["y".into()])).unwrap().len_graph()),
+        Scalar::Int(9)
+    );
+}
+
+#[test]
 fn unique_in_order_of_appearance() {
     let (_d, p) = tree();
     let f = frame(&p);

@@ -287,6 +287,38 @@ impl DaskFrame {
         })
     }
 
+    /// `ddf.dropna(subset=None)`: rows without missing values (nulls, NaN) in `subset` (all columns).
+    pub fn dropna(&self, subset: Option<Vec<String>>) -> Result<DaskFrame> {
+        self.plain("dropna")?;
+        let cols = match subset {
+            Some(c) => {
+                for x in &c {
+                    self.check_column(x)?;
+                }
+                c
+            }
+            None => self.columns(),
+        };
+        let g = map_parts("dropna", &self.graph, move |v, _| {
+            let df = frame(v)?;
+            let mut keep = BooleanChunked::full("".into(), true, df.height());
+            for c in &cols {
+                let s = df
+                    .column(c)
+                    .map_err(|e| pl("dropna", e))?
+                    .as_materialized_series();
+                keep = &keep & &!&super::series::missing(s)?;
+            }
+            Ok(Value::Frame(df.filter(&keep).map_err(|e| pl("dropna", e))?))
+        });
+        Ok(DaskFrame {
+            graph: g,
+            lens: None,
+            source: None,
+            ..self.clone()
+        })
+    }
+
     /// `ddf.repartition(npartitions=k)`.
     pub fn repartition(&self, k: u32) -> Result<DaskFrame> {
         self.plain("repartition")?;

@@ -124,6 +124,9 @@ pub fn format_cells(s: &Series, rows: &[usize]) -> Vec<String> {
         let vals: Vec<Option<f64>> = f.f64().expect("f64").iter().collect();
         return format_floats(&vals);
     }
+    if matches!(dt, DataType::Datetime(_, _) | DataType::Date) {
+        return format_datetimes(&taken);
+    }
     (0..taken.len())
         .map(|i| match taken.get(i) {
             Ok(AnyValue::Null) | Err(_) => "NaN".into(),
@@ -131,6 +134,41 @@ pub fn format_cells(s: &Series, rows: &[usize]) -> Vec<String> {
             Ok(AnyValue::String(s)) => s.to_string(),
             Ok(AnyValue::StringOwned(s)) => s.to_string(),
             Ok(v) => v.to_string(),
+        })
+        .collect()
+}
+
+/// Timestamps as pandas shows them: `2020-01-01 12:30:00`, dates alone when every value is at midnight,
+/// `NaT` for missing.
+fn format_datetimes(s: &Series) -> Vec<String> {
+    let Ok(text) = s.cast(&DataType::String) else {
+        return vec!["?".into(); s.len()];
+    };
+    let Ok(ca) = text.str() else {
+        return vec!["?".into(); s.len()];
+    };
+    let cells: Vec<Option<String>> = ca
+        .iter()
+        .map(|v| {
+            v.map(|t| {
+                // Drop an all-zero fraction (`.000000000`).
+                match t.split_once('.') {
+                    Some((head, frac)) if frac.bytes().all(|b| b == b'0') => head.to_string(),
+                    _ => t.to_string(),
+                }
+            })
+        })
+        .collect();
+    let midnight = cells
+        .iter()
+        .flatten()
+        .all(|c| c.ends_with(" 00:00:00") || !c.contains(' '));
+    cells
+        .into_iter()
+        .map(|c| match c {
+            None => "NaT".into(),
+            Some(c) if midnight => c.trim_end_matches(" 00:00:00").to_string(),
+            Some(c) => c,
         })
         .collect()
 }
@@ -407,6 +445,26 @@ mod tests {
             series(Series::new("v".into(), a)),
             "0      0\n1      1\n2      2\n3      3\n4      4\n      ..\n95    95\n96    96\n97    97\n98    98\n99    99\n\
              Name: v, Length: 100, dtype: int64"
+        );
+    }
+
+    #[test]
+    fn datetimes_like_pandas() {
+        let day = 86_400_000_000_000i64;
+        let mk = |v: Vec<Option<i64>>| {
+            Series::new("t".into(), v)
+                .cast(&DataType::Datetime(TimeUnit::Nanoseconds, None))
+                .unwrap()
+        };
+        let s = mk(vec![Some(0), Some(day), None]);
+        assert_eq!(
+            format_cells(&s, &[0, 1, 2]),
+            ["1970-01-01", "1970-01-02", "NaT"]
+        );
+        let s = mk(vec![Some(0), Some(day / 2)]);
+        assert_eq!(
+            format_cells(&s, &[0, 1]),
+            ["1970-01-01 00:00:00", "1970-01-01 12:00:00"]
         );
     }
 

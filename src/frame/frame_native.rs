@@ -17,7 +17,7 @@ use crate::engine::{Graph, Scalar, Value};
 use crate::error::{Error, Result};
 use crate::lang::{Args, Collection, Native, Obj, Output, SessionCtx};
 
-const METHODS: [&str; 17] = [
+const METHODS: [&str; 18] = [
     "head",
     "compute",
     "persist",
@@ -29,6 +29,7 @@ const METHODS: [&str; 17] = [
     "std",
     "var",
     "describe",
+    "dropna",
     "groupby",
     "to_parquet",
     "to_csv",
@@ -164,6 +165,11 @@ impl Collection for DaskFrame {
             ..self.clone()
         })
     }
+    /// Rows known from metadata times 8 bytes per column (strings count the same: a rough guide).
+    fn estimated_nbytes(&self) -> Option<u64> {
+        let rows: u64 = self.lens.as_ref()?.iter().sum();
+        Some(rows * (self.schema.len() as u64 + self.keyed.is_some() as u64) * 8)
+    }
 }
 
 impl Native for DaskFrame {
@@ -219,6 +225,17 @@ impl Native for DaskFrame {
             "compute" => compute(self, cx, "compute"),
             "persist" => Ok(persist(self, cx, "persist")),
             "describe" => Ok(Obj::native(super::describe::describe(self)?)),
+            "dropna" => {
+                args.check("dropna", 0, &["subset", "how"])?;
+                if matches!(args.get(99, "how"), Some(Obj::Str(h)) if &**h != "any") {
+                    return Err(Error::value("dropna(): only how='any' is supported"));
+                }
+                let subset = args
+                    .opt(99, "subset")
+                    .map(|s| str_or_list(s, "subset"))
+                    .transpose()?;
+                Ok(Obj::native(self.dropna(subset)?))
+            }
             "groupby" => {
                 args.check("groupby", 1, &["by", "sort", "dropna"])?;
                 let by = args

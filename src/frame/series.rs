@@ -93,6 +93,19 @@ pub fn compare(s: &Series, op: BinOp, rhs: &Scalar) -> Result<Series> {
     Ok(mask.into_series())
 }
 
+/// pandas' missing values of one partition: nulls, and NaN in float columns.
+pub fn missing(s: &Series) -> Result<BooleanChunked> {
+    let nulls = s.is_null();
+    if s.dtype().is_float() {
+        let nan = s
+            .is_nan()
+            .and_then(|m| m.fill_null_with_values(false))
+            .map_err(|e| pl("isnull", e))?;
+        return Ok(&nulls | &nan);
+    }
+    Ok(nulls)
+}
+
 fn cmp_num<T: NumericNative>(s: &Series, op: BinOp, x: T) -> PolarsResult<BooleanChunked> {
     match op {
         BinOp::Eq => s.equal(x),
@@ -297,6 +310,26 @@ impl DaskSeries {
         });
         Ok(DaskSeries {
             graph: g,
+            ..self.clone()
+        })
+    }
+
+    /// `s.isnull()` (`isna`), or `s.notnull()` (`notna`) when `not`.
+    pub fn isnull(&self, not: bool) -> Result<DaskSeries> {
+        self.plain("isnull")?;
+        let g = map_parts(
+            if not { "notnull" } else { "isnull" },
+            &self.graph,
+            move |v, _| {
+                let s = series(v)?;
+                let m = missing(s)?;
+                let m = if not { !&m } else { m };
+                Ok(Value::Series(m.with_name(s.name().clone()).into_series()))
+            },
+        );
+        Ok(DaskSeries {
+            graph: g,
+            dtype: DataType::Boolean,
             ..self.clone()
         })
     }

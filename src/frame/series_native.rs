@@ -12,7 +12,7 @@ use crate::engine::{Graph, Scalar, Value};
 use crate::error::{Error, Result};
 use crate::lang::{Args, BinOp, Collection, Native, Obj, Output, SessionCtx, UnaryOp};
 
-const METHODS: [&str; 13] = [
+const METHODS: [&str; 17] = [
     "head",
     "compute",
     "persist",
@@ -25,6 +25,10 @@ const METHODS: [&str; 13] = [
     "var",
     "value_counts",
     "unique",
+    "isnull",
+    "isna",
+    "notnull",
+    "notna",
     "npartitions",
 ];
 
@@ -108,6 +112,8 @@ impl Native for DaskSeries {
             "persist" => Ok(persist(self, cx, "persist")),
             "value_counts" => Ok(Obj::native(self.value_counts()?)),
             "unique" => Ok(Obj::native(self.unique()?)),
+            "isnull" | "isna" => Ok(Obj::native(self.isnull(false)?)),
+            "notnull" | "notna" => Ok(Obj::native(self.isnull(true)?)),
             _ => Err(Error::value(format!(
                 "'Series' object has no attribute '{name}'{}",
                 crate::lang::object::closest(name, METHODS.iter().copied())
