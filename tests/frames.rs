@@ -694,6 +694,8 @@ fn session_language_objects() {
         text(&sy),
         "k\na    190\nb    150\nc    110\nName: y, dtype: int64"
     );
+    let sizes = compute_obj(&call(&gb, "size", vec![], vec![]));
+    assert_eq!(text(&sizes), "k\na    4\nb    3\nc    2\ndtype: int64");
     // Frame-level groupby aggregates every other numeric column, indexed by key.
     let fs = compute_obj(&call(&gb, "sum", vec![], vec![]));
     assert_eq!(

@@ -145,6 +145,40 @@ pub fn value_counts_graph(g: &Graph, name: &str) -> Graph {
     )
 }
 
+/// The graph of `frame.groupby(key).size()`: rows per key (missing values counted), sorted by key.
+pub fn size_graph(g: &Graph, key: &str) -> Graph {
+    let (k1, k2, k3) = (key.to_string(), key.to_string(), key.to_string());
+    tree_reduce(
+        "groupby-size",
+        g,
+        move |v, _| {
+            let lf = frame(v)?
+                .clone()
+                .lazy()
+                .group_by([col(k1.as_str())])
+                .agg([len().cast(DataType::Int64).alias("size")]);
+            collect(lf, "groupby size partial")
+        },
+        move |vals| {
+            let frames: Vec<&DataFrame> = vals.iter().map(|v| frame(v)).collect::<Result<_>>()?;
+            let df = super::collection::concat_frames(&frames, &Schema::default())?;
+            let lf = df
+                .lazy()
+                .group_by([col(k2.as_str())])
+                .agg([col("size").sum()]);
+            collect(lf, "groupby size combine")
+        },
+        move |v| {
+            let lf = frame(&v)?
+                .clone()
+                .lazy()
+                .filter(col(k3.as_str()).is_not_null())
+                .sort([k3.as_str()], SortMultipleOptions::default());
+            collect(lf, "groupby size")
+        },
+    )
+}
+
 /// `ddf.groupby(key)` and `ddf.groupby(key)[cols]`, waiting for an aggregation.
 #[derive(Clone)]
 pub struct GroupBy {
@@ -265,7 +299,7 @@ impl Native for GroupBy {
         )))
     }
     fn attr_names(&self) -> Vec<String> {
-        ["sum", "min", "max", "mean", "count"]
+        ["sum", "min", "max", "mean", "count", "size"]
             .map(String::from)
             .to_vec()
     }
@@ -282,6 +316,16 @@ impl Native for GroupBy {
         if let Some(agg) = Agg::parse(name) {
             args.check(name, 0, &["split_every", "numeric_only"])?;
             return self.agg(agg);
+        }
+        if name == "size" {
+            args.check("size", 0, &[])?;
+            return Ok(Obj::native(DaskSeries {
+                graph: size_graph(&self.frame.graph, &self.key),
+                name: String::new(),
+                dtype: DataType::Int64,
+                keyed: Some(self.key.clone()),
+                lens: None,
+            }));
         }
         if name == "compute" {
             return Err(Error::value(
