@@ -531,6 +531,20 @@ fn missing_values_and_dropna() {
 }
 
 #[test]
+fn nlargest_over_a_tree() {
+    let (_d, p) = tree();
+    let f = frame(&p);
+    let top = concrete_series(&f.column("x").unwrap().top(3, true).unwrap());
+    assert_eq!(f64s(&top.series), vec![Some(4.0), Some(3.0), Some(2.5)]);
+    let low = f.top(2, "x", false).unwrap();
+    let v = low.finalize_parts(&run(&low.graph).unwrap()).unwrap();
+    assert_eq!(
+        f64s(v.df.column("id").unwrap().as_materialized_series()),
+        vec![Some(3.0), Some(5.0)]
+    );
+}
+
+#[test]
 fn unique_in_order_of_appearance() {
     let (_d, p) = tree();
     let f = frame(&p);

@@ -17,7 +17,7 @@ use crate::engine::{Graph, Scalar, Value};
 use crate::error::{Error, Result};
 use crate::lang::{Args, Collection, Native, Obj, Output, SessionCtx};
 
-const METHODS: [&str; 18] = [
+const METHODS: [&str; 20] = [
     "head",
     "compute",
     "persist",
@@ -30,6 +30,8 @@ const METHODS: [&str; 18] = [
     "var",
     "describe",
     "dropna",
+    "nlargest",
+    "nsmallest",
     "groupby",
     "to_parquet",
     "to_csv",
@@ -225,6 +227,15 @@ impl Native for DaskFrame {
             "compute" => compute(self, cx, "compute"),
             "persist" => Ok(persist(self, cx, "persist")),
             "describe" => Ok(Obj::native(super::describe::describe(self)?)),
+            "nlargest" | "nsmallest" => {
+                args.check(name, 2, &["n", "columns"])?;
+                let n = args.opt(0, "n").and_then(Obj::as_i64).unwrap_or(5).max(0) as usize;
+                let by = args
+                    .opt(1, "columns")
+                    .and_then(Obj::as_str)
+                    .ok_or_else(|| Error::value(format!("{name}() needs columns='name'")))?;
+                Ok(Obj::native(self.top(n, by, name == "nlargest")?))
+            }
             "dropna" => {
                 args.check("dropna", 0, &["subset", "how"])?;
                 if matches!(args.get(99, "how"), Some(Obj::Str(h)) if &**h != "any") {

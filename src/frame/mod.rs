@@ -21,6 +21,7 @@ pub mod repartition;
 pub mod scalar;
 pub mod series;
 pub mod series_native;
+pub mod topn;
 pub mod value;
 
 /// The IO layer API this module codes against. TEMPORARY: re-exports `io_shim` until the io-frames

@@ -12,7 +12,7 @@ use crate::engine::{Graph, Scalar, Value};
 use crate::error::{Error, Result};
 use crate::lang::{Args, BinOp, Collection, Native, Obj, Output, SessionCtx, UnaryOp};
 
-const METHODS: [&str; 17] = [
+const METHODS: [&str; 19] = [
     "head",
     "compute",
     "persist",
@@ -25,6 +25,8 @@ const METHODS: [&str; 17] = [
     "var",
     "value_counts",
     "unique",
+    "nlargest",
+    "nsmallest",
     "isnull",
     "isna",
     "notnull",
@@ -112,6 +114,11 @@ impl Native for DaskSeries {
             "persist" => Ok(persist(self, cx, "persist")),
             "value_counts" => Ok(Obj::native(self.value_counts()?)),
             "unique" => Ok(Obj::native(self.unique()?)),
+            "nlargest" | "nsmallest" => {
+                args.check(name, 1, &["n"])?;
+                let n = args.opt(0, "n").and_then(Obj::as_i64).unwrap_or(5).max(0) as usize;
+                Ok(Obj::native(self.top(n, name == "nlargest")?))
+            }
             "isnull" | "isna" => Ok(Obj::native(self.isnull(false)?)),
             "notnull" | "notna" => Ok(Obj::native(self.isnull(true)?)),
             _ => Err(Error::value(format!(
