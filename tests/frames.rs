@@ -466,6 +466,14 @@ fn to_parquet_round_trip() {
     assert_eq!(src.rows, vec![3, 4, 2]);
     let back = parquet_frame(src, None);
     assert_eq!(back.columns(), f.columns());
+    // len() from the footers: no engine, no task.
+    let mut cx = NoEngine(Vec::new());
+    assert_eq!(tessera::lang::Native::len(&back, &mut cx).unwrap(), 9);
+    // Selecting columns reads only them (a new read layer) and keeps the known lengths.
+    let y = back.select(&["y".to_string()]).unwrap();
+    assert_eq!(tessera::lang::Native::len(&y, &mut cx).unwrap(), 9);
+    let yv = y.finalize_parts(&run(&y.graph).unwrap()).unwrap();
+    assert_eq!(yv.df.get_column_names(), ["y"]);
     let a = f.finalize_parts(&run(&f.graph).unwrap()).unwrap();
     let b = back.finalize_parts(&run(&back.graph).unwrap()).unwrap();
     assert!(a.df.equals_missing(&b.df));

@@ -337,10 +337,7 @@ impl DaskFrame {
         let n = self.npartitions() as usize;
         let mut cols: Vec<String> = Vec::new();
         let mut dtypes: Vec<String> = Vec::new();
-        if let Some(k) = &self.keyed {
-            cols.push(k.clone());
-            dtypes.push("object".into());
-        }
+        // The index (group keys of aggregated results) is not a column: Dask shows data columns only.
         for (c, d) in self.schema.iter() {
             cols.push(c.to_string());
             dtypes.push(dtype_name(d));
