@@ -1,6 +1,7 @@
 //! `describe()`: pandas' count/mean/std/min/25%/50%/75%/max per numeric column. Moments merge exactly;
-//! percentiles merge per-partition summaries (all values of small partitions, 101 quantile points of
-//! large ones, weighted by rows) as Dask's approximate percentiles do. Exact when every partition is small.
+//! percentiles merge per-partition summaries (all values of partitions up to 10 000 rows, 10 001
+//! quantile points of larger ones, weighted by rows) as Dask's approximate percentiles do. Exact while
+//! the column holds at most 20 002 values; past that within about 0.01% of the value range.
 
 use std::any::Any;
 use std::sync::Arc;
@@ -15,9 +16,9 @@ use crate::engine::{Payload, Value};
 use crate::error::{Error, Result};
 
 /// Partitions with at most this many values keep them all (exact percentiles).
-const EXACT_MAX: usize = 1000;
+const EXACT_MAX: usize = 10_000;
 /// Merged summaries are compressed to this many weighted points past twice its size.
-const SUMMARY_POINTS: usize = 1001;
+const SUMMARY_POINTS: usize = 10_001;
 
 /// Sorted weighted points summarizing a distribution: `(value, weight)`.
 #[derive(Debug, Clone, Default)]
@@ -40,10 +41,11 @@ impl Summary {
         if vals.len() <= EXACT_MAX {
             return Summary(vals.into_iter().map(|v| (v, 1.0)).collect());
         }
-        let w = vals.len() as f64 / 101.0;
+        let last = SUMMARY_POINTS - 1;
+        let w = vals.len() as f64 / SUMMARY_POINTS as f64;
         Summary(
-            (0..=100)
-                .map(|k| (exact_quantile(&vals, k as f64 / 100.0), w))
+            (0..=last)
+                .map(|k| (exact_quantile(&vals, k as f64 / last as f64), w))
                 .collect(),
         )
     }
@@ -57,36 +59,51 @@ impl Summary {
         }
         let total: f64 = s.0.iter().map(|p| p.1).sum();
         let w = total / SUMMARY_POINTS as f64;
-        Summary(
-            (0..SUMMARY_POINTS)
-                .map(|k| (s.quantile(k as f64 / (SUMMARY_POINTS - 1) as f64), w))
-                .collect(),
-        )
+        let qs: Vec<f64> = (0..SUMMARY_POINTS)
+            .map(|k| k as f64 / (SUMMARY_POINTS - 1) as f64)
+            .collect();
+        Summary(s.quantiles(&qs).into_iter().map(|v| (v, w)).collect())
     }
 
     /// The `q` quantile: each point spans `weight` ranks centred on its position; linear between centres.
     /// With unit weights this is exactly numpy's linear interpolation.
     pub fn quantile(&self, q: f64) -> f64 {
+        self.quantiles(&[q])[0]
+    }
+
+    /// Several quantiles (`qs` ascending) in one sweep over the points.
+    pub fn quantiles(&self, qs: &[f64]) -> Vec<f64> {
         let pts = &self.0;
-        if pts.is_empty() {
-            return f64::NAN;
-        }
+        let Some(last) = pts.last() else {
+            return vec![f64::NAN; qs.len()];
+        };
         let total: f64 = pts.iter().map(|p| p.1).sum();
-        let target = q * (total - 1.0).max(0.0);
-        let mut start = 0.0;
-        let mut prev: Option<(f64, f64)> = None; // (centre rank, value)
-        for &(v, w) in pts {
-            let centre = start + (w - 1.0).max(0.0) / 2.0;
-            if target <= centre {
-                return match prev {
-                    Some((pc, pv)) if centre > pc => pv + (v - pv) * (target - pc) / (centre - pc),
-                    _ => v,
+        let mut out = Vec::with_capacity(qs.len());
+        let (mut k, mut start) = (0usize, 0.0);
+        let mut prev: Option<(f64, f64)> = None; // (centre rank, value) of the point before `k`
+        for &q in qs {
+            let target = q * (total - 1.0).max(0.0);
+            loop {
+                let Some(&(v, w)) = pts.get(k) else {
+                    out.push(last.0);
+                    break;
                 };
+                let centre = start + (w - 1.0).max(0.0) / 2.0;
+                if target <= centre {
+                    out.push(match prev {
+                        Some((pc, pv)) if centre > pc => {
+                            pv + (v - pv) * (target - pc) / (centre - pc)
+                        }
+                        _ => v,
+                    });
+                    break;
+                }
+                prev = Some((centre, v));
+                start += w;
+                k += 1;
             }
-            prev = Some((centre, v));
-            start += w;
         }
-        pts.last().map(|p| p.0).unwrap_or(f64::NAN)
+        out
     }
 }
 
@@ -171,15 +188,19 @@ pub fn describe(f: &DaskFrame) -> Result<DaskFrame> {
             for (name, c, s) in &acc.cols {
                 let num = |x: crate::engine::Scalar| x.as_f64().unwrap_or(f64::NAN);
                 let empty = c.count == 0;
-                let q = |p: f64| if empty { f64::NAN } else { s.quantile(p) };
+                let qs = if empty {
+                    vec![f64::NAN; 3]
+                } else {
+                    s.quantiles(&[0.25, 0.5, 0.75])
+                };
                 let vals = [
                     c.count as f64,
                     num(c.finish(Agg::Mean, &DataType::Float64)),
                     num(c.finish(Agg::Std, &DataType::Float64)),
                     num(c.finish(Agg::Min, &DataType::Float64)),
-                    q(0.25),
-                    q(0.5),
-                    q(0.75),
+                    qs[0],
+                    qs[1],
+                    qs[2],
                     num(c.finish(Agg::Max, &DataType::Float64)),
                 ];
                 let vals: Vec<Option<f64>> =
@@ -225,12 +246,12 @@ mod tests {
 
     #[test]
     fn large_partitions_are_close() {
-        // 10 partitions of 5000 shuffled values of 0..50000: summaries of 101 points each.
+        // 10 partitions of 50 000 values: summaries of 10 001 points each, merged and compressed.
         let parts: Vec<Summary> = (0..10)
             .map(|p| {
                 Summary::of(
-                    (0..5000)
-                        .map(|i| ((i * 10 + p) * 7919 % 50000) as f64)
+                    (0..50_000u64)
+                        .map(|i| ((i * 10 + p) * 7919 % 500_000) as f64)
                         .collect(),
                 )
             })
@@ -238,9 +259,9 @@ mod tests {
         let refs: Vec<&Summary> = parts.iter().collect();
         let m = Summary::merge(&refs);
         for q in [0.25, 0.5, 0.75] {
-            let exact = q * 49999.0;
+            let exact = q * 499_999.0;
             assert!(
-                (m.quantile(q) - exact).abs() < 0.01 * 50000.0,
+                (m.quantile(q) - exact).abs() < 0.001 * 500_000.0,
                 "q={q}: {}",
                 m.quantile(q)
             );
