@@ -18,6 +18,7 @@ pub mod bench;
 pub mod demo;
 pub mod engine;
 pub mod error;
+pub mod frame;
 pub mod io;
 pub mod lang;
 pub mod ui;

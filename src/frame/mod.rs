@@ -1,0 +1,42 @@
+//! Partitioned data frames as task graphs (Dask's `dask.dataframe`): one task per partition, polars
+//! frames as partitions, tree reductions with `split_every=8`, and their session-language objects.
+//!
+//! Module map: [`read`] (read_csv/read_parquet builtins), [`collection`] (the lazy frame),
+//! [`series`] and [`scalar`] (lazy series and reduction results), [`reduce`], [`groupby`], [`describe`]
+//! (aggregations), [`repartition`], [`export`] (to_parquet/to_csv), [`kernel`] (layer builders),
+//! [`value`] and [`format`] (concrete results printed as pandas does), `*_native` (language bindings).
+
+pub mod collection;
+pub mod describe;
+pub mod export;
+pub mod format;
+pub mod frame_native;
+pub mod groupby;
+mod io_shim;
+pub mod kernel;
+pub mod native;
+pub mod read;
+pub mod reduce;
+pub mod repartition;
+pub mod scalar;
+pub mod series;
+pub mod series_native;
+pub mod topn;
+pub mod value;
+
+/// The IO layer API this module codes against. TEMPORARY: re-exports `io_shim` until the io-frames
+/// branch is merged; then these re-export `crate::io::{csv, parquet, atomic}` and the shim is deleted.
+pub mod io {
+    pub use super::io_shim::{
+        plan_csv, plan_parquet, read_csv_part, read_parquet_part, write_csv_part,
+        write_parquet_part, CsvOptions, CsvPart, CsvSource, ParquetSource, StagedDir,
+    };
+}
+
+pub use collection::DaskFrame;
+pub use groupby::GroupBy;
+pub use read::{builtins, csv_frame, parquet_frame};
+pub use reduce::Agg;
+pub use scalar::{DaskScalar, DelayedExport};
+pub use series::DaskSeries;
+pub use value::{FrameValue, Index, SeriesValue};

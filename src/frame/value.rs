@@ -1,0 +1,259 @@
+//! Concrete (computed) results: a polars frame or series plus a pandas-like index, shown as pandas prints them.
+
+use std::any::Any;
+
+use polars::prelude::*;
+
+use super::format::{frame_table, render, series_table, MAX_ROWS};
+use super::native::pl;
+use crate::error::{Error, Result};
+use crate::lang::{Args, Native, Obj, Output, SessionCtx};
+
+/// The row labels of a concrete result.
+#[derive(Debug, Clone)]
+pub enum Index {
+    /// Concatenated partitions that each count from 0 (Dask's per-partition RangeIndex): lengths per part.
+    Parts(Vec<u64>),
+    /// Explicit labels (group keys, column names, statistic names).
+    Labels(Series),
+}
+
+impl Index {
+    pub fn range(n: usize) -> Index {
+        Index::Parts(vec![n as u64])
+    }
+    pub fn labels(name: &str, labels: &[&str]) -> Index {
+        Index::Labels(Series::new(name.into(), labels))
+    }
+    /// The label of row `r` for positional indexes.
+    pub fn position_label(&self, mut r: usize) -> u64 {
+        if let Index::Parts(lens) = self {
+            for &l in lens {
+                if (r as u64) < l {
+                    return r as u64;
+                }
+                r -= l as usize;
+            }
+        }
+        r as u64
+    }
+    pub fn len(&self) -> usize {
+        match self {
+            Index::Parts(l) => l.iter().sum::<u64>() as usize,
+            Index::Labels(s) => s.len(),
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The first `n` rows.
+    pub fn head(&self, n: usize) -> Index {
+        match self {
+            Index::Labels(s) => Index::Labels(s.head(Some(n))),
+            Index::Parts(lens) => {
+                let (mut left, mut out) = (n as u64, Vec::new());
+                for &l in lens {
+                    if left == 0 {
+                        break;
+                    }
+                    out.push(l.min(left));
+                    left -= l.min(left);
+                }
+                Index::Parts(out)
+            }
+        }
+    }
+}
+
+/// A computed data frame (pandas `DataFrame`).
+#[derive(Debug, Clone)]
+pub struct FrameValue {
+    pub df: DataFrame,
+    pub index: Index,
+}
+
+/// A computed series (pandas `Series`).
+#[derive(Debug, Clone)]
+pub struct SeriesValue {
+    pub series: Series,
+    pub index: Index,
+}
+
+impl FrameValue {
+    pub fn new(df: DataFrame, index: Index) -> Self {
+        FrameValue { df, index }
+    }
+    pub fn table(&self) -> crate::lang::Table {
+        frame_table(&self.df, &self.index, MAX_ROWS)
+    }
+    pub fn to_text(&self) -> String {
+        render(&self.table())
+    }
+    fn column(&self, name: &str) -> Result<SeriesValue> {
+        let c = self.df.column(name).map_err(|_| {
+            Error::value(format!(
+                "KeyError: '{name}' (columns: {:?})",
+                self.df.get_column_names()
+            ))
+        })?;
+        Ok(SeriesValue {
+            series: c.as_materialized_series().clone(),
+            index: self.index.clone(),
+        })
+    }
+}
+
+impl SeriesValue {
+    pub fn new(series: Series, index: Index) -> Self {
+        SeriesValue { series, index }
+    }
+    pub fn table(&self) -> crate::lang::Table {
+        series_table(&self.series, &self.index, MAX_ROWS)
+    }
+    pub fn to_text(&self) -> String {
+        render(&self.table())
+    }
+    /// The value at position `i` as a language object.
+    pub fn get(&self, i: usize) -> Result<Obj> {
+        let v = self.series.get(i).map_err(|e| pl("series item", e))?;
+        Ok(any_to_obj(&v))
+    }
+    /// The value whose label is `key` (string labels).
+    fn at_label(&self, key: &Obj) -> Result<Obj> {
+        if let (Index::Labels(l), Some(k)) = (&self.index, key.as_str()) {
+            for i in 0..l.len() {
+                if let Ok(AnyValue::String(s)) = l.get(i) {
+                    if s == k {
+                        return self.get(i);
+                    }
+                }
+            }
+            return Err(Error::value(format!("KeyError: '{k}'")));
+        }
+        if let (Index::Labels(l), Some(k)) = (&self.index, key.as_i64()) {
+            for i in 0..l.len() {
+                if l.get(i).ok().and_then(|v| v.extract::<i64>()) == Some(k) {
+                    return self.get(i);
+                }
+            }
+            return Err(Error::value(format!("KeyError: {k}")));
+        }
+        match key.as_i64() {
+            Some(k) if k >= 0 && (k as usize) < self.series.len() => self.get(k as usize),
+            _ => Err(Error::value("KeyError: label not in the index")),
+        }
+    }
+}
+
+/// A polars value as a language object (pandas would give numpy scalars; missing is NaN).
+pub fn any_to_obj(v: &AnyValue) -> Obj {
+    match v {
+        AnyValue::Null => Obj::Float(f64::NAN),
+        AnyValue::Boolean(b) => Obj::Bool(*b),
+        AnyValue::String(s) => Obj::str(*s),
+        AnyValue::StringOwned(s) => Obj::str(s.as_str()),
+        AnyValue::Float32(f) => Obj::Float(*f as f64),
+        AnyValue::Float64(f) => Obj::Float(*f),
+        other => match other.extract::<i64>() {
+            Some(i) if other.is_integer() => Obj::Int(i),
+            _ => Obj::str(other.to_string()),
+        },
+    }
+}
+
+impl Native for FrameValue {
+    fn type_name(&self) -> &str {
+        "DataFrame"
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn repr(&self, _cx: &mut dyn SessionCtx) -> Result<Output> {
+        Ok(Output::Table(self.table()))
+    }
+    fn get_attr(&self, name: &str, _cx: &mut dyn SessionCtx) -> Result<Option<Obj>> {
+        Ok(match name {
+            "columns" => Some(super::native::str_list(
+                self.df.get_column_names().iter().map(|s| s.as_str()),
+            )),
+            "shape" => Some(Obj::Tuple(
+                vec![
+                    Obj::Int(self.df.height() as i64),
+                    Obj::Int(self.df.width() as i64),
+                ]
+                .into(),
+            )),
+            _ => None,
+        })
+    }
+    fn attr_names(&self) -> Vec<String> {
+        ["columns", "shape", "head"].map(String::from).to_vec()
+    }
+    fn call_method(&self, name: &str, args: Args, _cx: &mut dyn SessionCtx) -> Result<Obj> {
+        match name {
+            "head" => {
+                args.check("head", 1, &["n"])?;
+                let n = args.opt(0, "n").and_then(Obj::as_i64).unwrap_or(5).max(0) as usize;
+                Ok(Obj::native(FrameValue::new(
+                    self.df.head(Some(n)),
+                    self.index.head(n),
+                )))
+            }
+            _ => Err(Error::value(format!(
+                "'DataFrame' object has no attribute '{name}'"
+            ))),
+        }
+    }
+    fn get_item(&self, key: &Obj, _cx: &mut dyn SessionCtx) -> Result<Obj> {
+        match key {
+            Obj::Str(s) => Ok(Obj::native(self.column(s)?)),
+            _ => Err(Error::value("DataFrame[...] takes a column name")),
+        }
+    }
+    fn len(&self, _cx: &mut dyn SessionCtx) -> Result<usize> {
+        Ok(self.df.height())
+    }
+}
+
+impl Native for SeriesValue {
+    fn type_name(&self) -> &str {
+        "Series"
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn repr(&self, _cx: &mut dyn SessionCtx) -> Result<Output> {
+        Ok(Output::Table(self.table()))
+    }
+    fn get_attr(&self, name: &str, _cx: &mut dyn SessionCtx) -> Result<Option<Obj>> {
+        Ok(match name {
+            "name" => Some(Obj::str(self.series.name().as_str())),
+            "dtype" => Some(Obj::str(super::format::shown_dtype(&self.series))),
+            _ => None,
+        })
+    }
+    fn call_method(&self, name: &str, args: Args, _cx: &mut dyn SessionCtx) -> Result<Obj> {
+        match name {
+            "head" => {
+                let n = args.opt(0, "n").and_then(Obj::as_i64).unwrap_or(5).max(0) as usize;
+                Ok(Obj::native(SeriesValue::new(
+                    self.series.head(Some(n)),
+                    self.index.head(n),
+                )))
+            }
+            "tolist" | "to_list" => {
+                let items: Result<Vec<Obj>> = (0..self.series.len()).map(|i| self.get(i)).collect();
+                Ok(Obj::List(items?.into()))
+            }
+            _ => Err(Error::value(format!(
+                "'Series' object has no attribute '{name}'"
+            ))),
+        }
+    }
+    fn get_item(&self, key: &Obj, _cx: &mut dyn SessionCtx) -> Result<Obj> {
+        self.at_label(key)
+    }
+    fn len(&self, _cx: &mut dyn SessionCtx) -> Result<usize> {
+        Ok(self.series.len())
+    }
+}
