@@ -12,7 +12,6 @@ pub mod export;
 pub mod format;
 pub mod frame_native;
 pub mod groupby;
-mod io_shim;
 pub mod kernel;
 pub mod native;
 pub mod read;
@@ -24,13 +23,11 @@ pub mod series_native;
 pub mod topn;
 pub mod value;
 
-/// The IO layer API this module codes against. TEMPORARY: re-exports `io_shim` until the io-frames
-/// branch is merged; then these re-export `crate::io::{csv, parquet, atomic}` and the shim is deleted.
+/// The IO layer this module reads and writes through.
 pub mod io {
-    pub use super::io_shim::{
-        plan_csv, plan_parquet, read_csv_part, read_parquet_part, write_csv_part,
-        write_parquet_part, CsvOptions, CsvPart, CsvSource, ParquetSource, StagedDir,
-    };
+    pub use crate::io::atomic::StagedDir;
+    pub use crate::io::csv::{plan_csv, read_csv_part, write_csv_part, CsvOptions, CsvPart, CsvSource};
+    pub use crate::io::parquet::{plan_parquet, read_parquet_part, write_parquet_part, ParquetSource};
 }
 
 pub use collection::DaskFrame;

@@ -1,4 +1,4 @@
-//! WIRING POINT for the data modules (the lead fills this in on merge).
+//! The data modules' builtins, registered in every session.
 //!
 //! Each data module exports `pub fn builtins() -> Vec<(&'static str, BuiltinFn)>`; list them here so
 //! every session gets them (`read_csv`, `read_parquet`, `open_dataset`, `open_mfdataset`...). Later
@@ -8,10 +8,8 @@ use super::object::BuiltinFn;
 
 /// Every data module's builtins, merged into [`super::Builtins::standard`].
 pub fn data_builtins() -> Vec<(&'static str, BuiltinFn)> {
-    #[allow(unused_mut)]
     let mut all: Vec<(&'static str, BuiltinFn)> = Vec::new();
-    // On merge, uncomment:
-    // all.extend(crate::frame::builtins());
-    // all.extend(crate::array::builtins());
+    all.extend(crate::frame::builtins());
+    all.extend(crate::array::builtins());
     all
 }

@@ -18,6 +18,7 @@ pub mod keys;
 pub mod layout;
 pub mod pane;
 pub mod runner;
+mod session;
 pub mod state;
 pub mod terminal;
 pub mod theme;
@@ -96,44 +97,8 @@ pub fn run_with_console(
     result
 }
 
-/// The binary's entry point for `tessera` without a script.
-///
-/// The language session is wired here: replace [`session_console`]'s body with the real
-/// `lang::Session` once it implements [`Console`].
+/// The binary's entry point for `tessera` without a script: the workbench over a real language session.
 pub fn run_workbench(engine: Engine, opts: WorkbenchOptions) -> anyhow::Result<()> {
-    let mut console = session_console(&engine);
-    run_with_console(&engine, console.as_mut(), opts)
-}
-
-/// The session behind the command line. Until the language lands this is a console that says so.
-fn session_console(_engine: &Engine) -> Box<dyn Console> {
-    Box::new(UnwiredConsole)
-}
-
-/// Stand-in until `lang::Session` implements [`Console`]: every statement reports that.
-struct UnwiredConsole;
-
-impl Console for UnwiredConsole {
-    fn run(&mut self, src: &str, _filename: &str) -> Vec<ConsoleEntry> {
-        let message = "the language session is not wired into this build".to_string();
-        vec![ConsoleEntry {
-            line: 1,
-            source: src.to_string(),
-            output: None,
-            error: Some(ConsoleError {
-                chain: vec![message.clone()],
-                message,
-                ..Default::default()
-            }),
-        }]
-    }
-    fn poll(&mut self) -> Vec<ConsoleEntry> {
-        Vec::new()
-    }
-    fn names(&mut self) -> Vec<DatasetInfo> {
-        Vec::new()
-    }
-    fn complete(&mut self, _line: &str, _cursor: usize) -> Vec<String> {
-        Vec::new()
-    }
+    let mut console = crate::lang::Session::new(engine.clone(), true);
+    run_with_console(&engine, &mut console, opts)
 }
