@@ -71,8 +71,33 @@ impl Exec {
     }
 }
 
+/// A small engine whose workers have started.
+///
+/// The pause works around an engine race (reported to the lead): worker loops are rayon jobs on the
+/// engine's pool, and a worker waiting inside polars (a cross-pool `install`) can steal a worker loop
+/// that has not started yet and never return, stalling its task. It shows when polars ran before the
+/// engine was made, as it has in this test binary.
+fn new_engine() -> tessera::engine::Engine {
+    let e = tessera::engine::Engine::new(tessera::engine::EngineConfig {
+        threads: 2,
+        ..Default::default()
+    });
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    e
+}
+
+/// One engine for the whole test binary.
+fn engine() -> &'static tessera::engine::Engine {
+    static ENGINE: std::sync::OnceLock<tessera::engine::Engine> = std::sync::OnceLock::new();
+    ENGINE.get_or_init(new_engine)
+}
+
+/// Run a graph on the real engine (exports included: their graphs commit once).
 fn run(g: &Graph) -> Result<Vec<Arc<Value>>> {
-    Exec::new().run(g)
+    engine()
+        .compute(g, "test")
+        .wait()
+        .map_err(|e| Error::value(e.to_string()))
 }
 
 fn compute(c: &dyn Collection) -> Obj {
@@ -760,7 +785,7 @@ fn session_language_objects() {
         .is_ok_and(|s| run(native(&s).collection().unwrap().graph()).is_err()));
 }
 
-/// A session on the real engine.
+/// A session on the real engine (its own, so emitted outputs are its own).
 struct Session {
     engine: tessera::engine::Engine,
     out: Vec<tessera::lang::Output>,
@@ -779,12 +804,8 @@ impl tessera::lang::SessionCtx for Session {
 }
 
 fn session() -> Session {
-    let cfg = tessera::engine::EngineConfig {
-        threads: 2,
-        ..Default::default()
-    };
     Session {
-        engine: tessera::engine::Engine::new(cfg),
+        engine: new_engine(),
         out: Vec::new(),
     }
 }
@@ -807,7 +828,6 @@ fn call_in(
 }
 
 #[test]
-#[ignore = "needs the engine runtime (lands from the lead's branch)"]
 fn on_the_engine() {
     let (d, p) = tree();
     let cx = &mut session();
