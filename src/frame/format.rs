@@ -323,7 +323,13 @@ pub fn render(t: &Table) -> String {
         .index
         .iter()
         .map(|s| if s == "..." { 2 } else { s.chars().count() })
-        .chain(t.index_name.iter().map(|s| s.chars().count()))
+        // A frame's index column fits its name; a series prints the name on its own line only.
+        .chain(
+            t.index_name
+                .iter()
+                .filter(|_| !is_series)
+                .map(|s| s.chars().count()),
+        )
         .max()
         .unwrap_or(0);
     let sep = if is_series { "   " } else { " " };
@@ -446,6 +452,14 @@ mod tests {
             "0      0\n1      1\n2      2\n3      3\n4      4\n      ..\n95    95\n96    96\n97    97\n98    98\n99    99\n\
              Name: v, Length: 100, dtype: int64"
         );
+    }
+
+    #[test]
+    fn index_names_like_pandas() {
+        let s = Series::new("v".into(), [1i64, 2]);
+        let idx = Index::Labels(Series::new("a_long_name".into(), [10i64, 20]));
+        let t = render(&series_table(&s, &idx, MAX_ROWS));
+        assert_eq!(t, "a_long_name\n10    1\n20    2\nName: v, dtype: int64");
     }
 
     #[test]
