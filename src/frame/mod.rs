@@ -26,8 +26,12 @@ pub mod value;
 /// The IO layer this module reads and writes through.
 pub mod io {
     pub use crate::io::atomic::StagedDir;
-    pub use crate::io::csv::{plan_csv, read_csv_part, write_csv_part, CsvOptions, CsvPart, CsvSource};
-    pub use crate::io::parquet::{plan_parquet, read_parquet_part, write_parquet_part, ParquetSource};
+    pub use crate::io::csv::{
+        plan_csv, read_csv_part, write_csv_part, CsvOptions, CsvPart, CsvSource,
+    };
+    pub use crate::io::parquet::{
+        plan_parquet, read_parquet_part, write_parquet_part, ParquetSource,
+    };
 }
 
 pub use collection::DaskFrame;

@@ -126,13 +126,17 @@ pub(crate) fn persist_one(interp: &mut Interp, o: &Obj) -> Result<Obj, Raise> {
     Ok(out)
 }
 
-/// `persist(a, b, ...)`: Dask's `dask.persist`, a tuple of persisted collections.
+/// `persist(x)`: the persisted collection, as `client.persist(x)` returns it (so `x = persist(x)` works as
+/// users write it); `persist(a, b, ...)`: Dask's `dask.persist`, a tuple of persisted collections.
 fn persist(interp: &mut Interp, args: Args) -> Result<Obj, Raise> {
     args.check(
         "persist",
         usize::MAX,
         &["scheduler", "optimize_graph", "traverse"],
     )?;
+    if let [one] = args.positional.as_slice() {
+        return persist_one(interp, one);
+    }
     let mut out = Vec::new();
     for o in &args.positional {
         out.push(if collection(o).is_some() {

@@ -20,7 +20,10 @@ fn entry(r: StatementResult) -> ConsoleEntry {
 
 impl Console for Session {
     fn run(&mut self, src: &str, filename: &str) -> Vec<ConsoleEntry> {
-        self.run_source(src, filename).into_iter().map(entry).collect()
+        self.run_source(src, filename)
+            .into_iter()
+            .map(entry)
+            .collect()
     }
     fn poll(&mut self) -> Vec<ConsoleEntry> {
         Session::poll(self).into_iter().map(entry).collect()
