@@ -305,3 +305,28 @@ fn demo_command_writes_both_datasets() {
     );
     assert!(tessera::demo::demo_is_complete(&tmp.path().join("d")));
 }
+
+#[test]
+fn the_tutorial_runs_headless_on_the_demo_data() {
+    let tmp = tempfile::tempdir().unwrap();
+    small_demo(tmp.path());
+    let out = tessera(
+        tmp.path(),
+        &[
+            "run",
+            repo().join("sessions/tutorial.tess").to_str().unwrap(),
+        ],
+        None,
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("restarted"), "{stdout}");
+    assert!(tmp
+        .path()
+        .join("out/ACT_weather.parquet/part.0.parquet")
+        .is_file());
+}
