@@ -466,10 +466,7 @@ fn completion_uses_attributes_and_columns() {
         "import dask.dataframe as dd\nrng = irange(10)\nrows = 3",
         "c",
     );
-    assert_eq!(
-        s.complete("r", 1),
-        vec!["range", "repr", "restart", "result", "rng", "round", "rows", "run"]
-    );
+    assert_eq!(s.complete("ro", 2), vec!["round", "rows"]);
     assert_eq!(
         s.complete("x = rng.", 8),
         vec![
@@ -487,7 +484,10 @@ fn completion_uses_attributes_and_columns() {
     );
     assert_eq!(s.complete("rng['v", 6), vec!["value", "vsquared"]);
     assert_eq!(s.complete("rng[\"vs\"]", 7), vec!["vsquared"]);
-    assert_eq!(s.complete("dd.read_", 8), Vec::<String>::new());
+    // Module attributes are the builtins, including the data modules' (dd.read_csv).
+    assert!(s
+        .complete("dd.read_", 8)
+        .contains(&"dd.read_csv".to_string()));
     let names: Vec<String> = s.names().into_iter().map(|(n, _)| n).collect();
     assert_eq!(names, vec!["rng", "rows"], "imports are not datasets");
 }

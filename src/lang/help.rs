@@ -13,7 +13,7 @@ const DOCS: &[(&str, &str)] = &[
     ),
     (
         "persist",
-        "persist(a, b, ...) -> tuple of collections kept in memory (x.persist() for one)",
+        "persist(x) -> x kept in memory, at once; persist(a, b, ...) -> a tuple",
     ),
     (
         "futures_of",
