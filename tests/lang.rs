@@ -11,7 +11,9 @@ use tessera::engine::{
     TaskContext, Value,
 };
 use tessera::error::Error;
-use tessera::lang::{run_session, Args, Collection, Native, Obj, Output, Session, SessionCtx};
+use tessera::lang::{
+    format_bytes_u64, run_session, Args, Collection, Native, Obj, Output, Session, SessionCtx,
+};
 
 /// `irange(...)` (partitions: lists of ints) or its `.sum()` (one scalar).
 struct IRange {
@@ -246,11 +248,37 @@ fn persist_futures_and_del_release_data() {
                 "{t:?}"
             );
             assert!(t.rows[0][0].starts_with("('range-"), "{t:?}");
+            let bytes: u64 = t.rows.iter().map(|r| r[2].parse::<u64>().unwrap()).sum();
+            assert!(bytes > 0);
+            assert_eq!(
+                t.footer.as_deref(),
+                Some(format!("[4 futures: 4 finished; {}]", format_bytes_u64(bytes)).as_str())
+            );
+        }
+        other => panic!("not a table: {other:?}"),
+    }
+    // Many futures show as pandas shows long frames: head, `...`, tail.
+    let many = s.run_source(
+        "m = irange(70, npartitions=70).persist()\nwait(m)\nfutures_of(m)",
+        "s",
+    );
+    match &many[2].output {
+        Some(Output::Table(t)) => {
+            let index: Vec<&str> = t.index.iter().map(String::as_str).collect();
+            assert_eq!(
+                index,
+                vec!["0", "1", "2", "3", "4", "...", "65", "66", "67", "68", "69"]
+            );
+            assert!(t
+                .footer
+                .as_deref()
+                .unwrap()
+                .starts_with("[70 futures: 70 finished; "));
         }
         other => panic!("not a table: {other:?}"),
     }
     assert!(e.snapshot().memory.managed > 0);
-    let r = s.run_source("del p", "s");
+    let r = s.run_source("del p\ndel m", "s");
     assert!(r[0].error.is_none());
     // The engine drops a finished job's holds just after signalling it: allow it to catch up.
     let t0 = Instant::now();
