@@ -468,7 +468,18 @@ fn completion_uses_attributes_and_columns() {
     );
     assert_eq!(
         s.complete("r", 1),
-        vec!["range", "repr", "restart", "result", "rng", "round", "rows", "run"]
+        vec![
+            "range",
+            "read_csv",
+            "read_parquet",
+            "repr",
+            "restart",
+            "result",
+            "rng",
+            "round",
+            "rows",
+            "run"
+        ]
     );
     assert_eq!(
         s.complete("x = rng.", 8),
@@ -487,7 +498,10 @@ fn completion_uses_attributes_and_columns() {
     );
     assert_eq!(s.complete("rng['v", 6), vec!["value", "vsquared"]);
     assert_eq!(s.complete("rng[\"vs\"]", 7), vec!["vsquared"]);
-    assert_eq!(s.complete("dd.read_", 8), Vec::<String>::new());
+    assert_eq!(
+        s.complete("dd.read_", 8),
+        vec!["dd.read_csv", "dd.read_parquet"]
+    );
     let names: Vec<String> = s.names().into_iter().map(|(n, _)| n).collect();
     assert_eq!(names, vec!["rng", "rows"], "imports are not datasets");
 }
