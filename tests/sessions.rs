@@ -12,8 +12,14 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Held while this test process writes netCDF files or spawns the binary: libhdf5 opens files without
+/// `O_CLOEXEC` and locks them, so a child spawned mid-write would inherit the lock and make that file
+/// unreadable to the other tests' children.
+static NETCDF_AND_SPAWN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn tessera(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
     use std::io::Write;
+    let _guard = NETCDF_AND_SPAWN.lock().unwrap_or_else(|e| e.into_inner());
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tessera"));
     cmd.current_dir(dir).args(args).env("NO_COLOR", "1");
     if let Some(input) = stdin {
@@ -51,6 +57,7 @@ fn small_demo(dir: &Path) {
             zlib: true,
         }),
     };
+    let _guard = NETCDF_AND_SPAWN.lock().unwrap_or_else(|e| e.into_inner());
     write_demo(dir, &opts).unwrap();
 }
 
