@@ -261,7 +261,10 @@ impl View {
             entry: ConsoleEntry {
                 line: 0,
                 source: String::new(),
-                output: Some(crate::lang::object::Output::Text(text.to_string())),
+                // Wrapped for the narrowest output pane (80 columns less borders).
+                output: Some(crate::lang::object::Output::Text(output::wrap_text(
+                    text, 76,
+                ))),
                 error: None,
             },
             note: true,
