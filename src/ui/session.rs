@@ -80,15 +80,15 @@ fn lazy_array(obj: &Obj, name: &str, var: Option<&str>) -> Result<DataArray, Str
     };
     match var {
         Some(v) => ds.0.var(v).cloned().map_err(|e| e.to_string()),
-        None => ds
-            .0
-            .data_vars
-            .iter()
-            .filter(|v| v.dims.len() >= 2)
-            .rev()
-            .max_by_key(|v| v.dims.len())
-            .cloned()
-            .ok_or_else(|| format!("{name} has no variable with two dimensions")),
+        None => {
+            ds.0.data_vars
+                .iter()
+                .filter(|v| v.dims.len() >= 2)
+                .rev()
+                .max_by_key(|v| v.dims.len())
+                .cloned()
+                .ok_or_else(|| format!("{name} has no variable with two dimensions"))
+        }
     }
 }
 

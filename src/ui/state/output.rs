@@ -91,9 +91,22 @@ fn background_header(c: &Cell) -> Option<String> {
     if c.number > 0 || c.note {
         return None;
     }
-    let first = c.entry.source.lines().next().filter(|l| !l.trim().is_empty())?;
-    let more = if c.entry.source.lines().nth(1).is_some() { " ..." } else { "" };
-    let what = if c.entry.error.is_some() { "Failed" } else { "Done" };
+    let first = c
+        .entry
+        .source
+        .lines()
+        .next()
+        .filter(|l| !l.trim().is_empty())?;
+    let more = if c.entry.source.lines().nth(1).is_some() {
+        " ..."
+    } else {
+        ""
+    };
+    let what = if c.entry.error.is_some() {
+        "Failed"
+    } else {
+        "Done"
+    };
     Some(format!("{what}: {first}{more}"))
 }
 

@@ -216,6 +216,12 @@ impl View {
         if self.input.text.trim().is_empty() {
             return Vec::new();
         }
+        if let Some(b) = &self.busy {
+            self.status = Some(format!(
+                "still running `{b}`: wait, or ctrl+c to cancel its job"
+            ));
+            return Vec::new();
+        }
         // An unfinished statement (open bracket, block) gets another line, as in Python's REPL;
         // only at the end of the input, so Enter in the middle of a pasted block still runs it.
         if self.input.cursor == self.input.text.len() && !self.input.from_tour {
