@@ -85,7 +85,9 @@ pub fn run_loop(
             guard.terminal.draw(|f| draw_frame(&wb.view, f))?;
             dirty = false;
         }
-        if wb.quit {
+        // The loop checks the signal flag itself (it wakes at least every tick): after SIGHUP the
+        // input thread can be stuck in a read of the dead terminal and never report it.
+        if wb.quit || TERMINATE.load(Ordering::SeqCst) {
             return Ok(());
         }
         let wait = if stale {
@@ -169,6 +171,10 @@ fn run_statement(
             .spawn_scoped(s, || console.run(source, filename))?;
         let mut dirty = true;
         while !worker.is_finished() {
+            if TERMINATE.load(Ordering::SeqCst) && !*quit {
+                cancel_active(view, engine);
+                *quit = true;
+            }
             if dirty {
                 guard.terminal.draw(|f| draw_frame(view, f))?;
                 dirty = false;

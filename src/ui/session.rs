@@ -167,7 +167,7 @@ fn lazy_slice(
     too_few(&a.dims)?;
     let shape = a.shape();
     let n = shape.len();
-    if shape.iter().any(|&s| s == 0) {
+    if shape.contains(&0) {
         return Err("the array is empty".into());
     }
     let mut ix: Vec<(String, Indexer)> = a.dims[..n - 2]
