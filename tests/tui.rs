@@ -12,3 +12,5 @@ mod fixtures;
 mod logic;
 #[path = "tui/panes.rs"]
 mod panes;
+#[path = "tui/slice.rs"]
+mod slice;
