@@ -61,11 +61,16 @@ impl Console for Session {
             .ok_or_else(|| format!("no variable named {name}"))?;
         let (max_rows, max_cols) = (max_rows.max(1), max_cols.max(1));
         if let Some(v) = obj.downcast::<ArrayValue>() {
-            return value_slice(&v.dims, &v.data, max_rows, max_cols);
+            let y = v.dims.len().checked_sub(2).map(|k| v.dims[k].as_str());
+            let coord = v.coords.iter().find(|c| Some(c.name.as_str()) == y);
+            let g = value_slice(&v.dims, &v.data, max_rows, max_cols)?;
+            return Ok(north_up(g, coord.map(|c| c.values.as_slice())));
         }
         let array = lazy_array(&obj, name, var)?;
         let engine = self.ctx().engine().clone();
-        lazy_slice(&engine, &array, name, max_rows, max_cols)
+        let g = lazy_slice(&engine, &array, name, max_rows, max_cols)?;
+        let y = &array.dims[array.dims.len() - 2];
+        Ok(north_up(g, array.coord(y).map(|c| c.values.as_slice())))
     }
 }
 
@@ -133,6 +138,18 @@ fn grid_of(a: &NdArray, dims: &[String]) -> Result<Grid, String> {
         x: dims[n - 1].clone(),
         at: at_text(dims),
     })
+}
+
+/// Put the largest `y` on top, as xarray's `.plot()` draws it (north up on a lat/lon map): rows
+/// are reversed unless the y coordinate decreases.
+fn north_up(mut g: Grid, y_coord: Option<&[f64]>) -> Grid {
+    let decreasing = y_coord.is_some_and(|c| c.len() > 1 && c[0] > c[c.len() - 1]);
+    if !decreasing && g.rows > 1 {
+        let cols = g.cols;
+        let rows: Vec<Vec<f64>> = g.values.chunks(cols).rev().map(<[f64]>::to_vec).collect();
+        g.values = rows.concat();
+    }
+    g
 }
 
 /// A computed array: slice its values in place.

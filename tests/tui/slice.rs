@@ -7,7 +7,7 @@ use tessera::io::demo_cmip6::{Cmip6DemoOptions, FILL};
 use tessera::lang::Session;
 use tessera::ui::Console;
 
-/// `pr[0, ::rs, ::cs]` of the first demo file, fill values as NaN.
+/// `pr[0, ::rs, ::cs]` of the first demo file, rows reversed (north up), fill values as NaN.
 fn first_step(dir: &std::path::Path, rs: usize, cs: usize) -> (usize, usize, Vec<f64>) {
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
@@ -23,7 +23,8 @@ fn first_step(dir: &std::path::Path, rs: usize, cs: usize) -> (usize, usize, Vec
         .unwrap();
     let (nr, ncol) = (a.shape()[0], a.shape()[1]);
     let mut v = Vec::new();
-    for r in (0..nr).step_by(rs) {
+    // The demo's latitudes increase: the heatmap puts the last row (north) on top.
+    for r in (0..nr).step_by(rs).collect::<Vec<_>>().into_iter().rev() {
         for c in (0..ncol).step_by(cs) {
             let x = a[[r, c]];
             v.push(if x == FILL { f64::NAN } else { x as f64 });
