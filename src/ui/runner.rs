@@ -77,7 +77,9 @@ pub fn run_loop(
     let mut last_pull = Instant::now() - MIN_PULL;
     loop {
         if stale && last_pull.elapsed() >= MIN_PULL {
-            dirty |= wb.refresh();
+            // Results of finished computes show as soon as the engine says something changed,
+            // not only on the next tick (polling the session is cheap: one check per job).
+            dirty |= wb.refresh() | wb.poll_console();
             stale = false;
             last_pull = Instant::now();
         }
