@@ -5,7 +5,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::engine::jobgraph::JobGraph;
-use crate::engine::{DepPattern, Engine, FnKernel, Graph, Inputs, Layer, LayerInput, TaskContext, Value};
+use crate::engine::{
+    DepPattern, Engine, FnKernel, Graph, Inputs, Layer, LayerInput, TaskContext, Value,
+};
 
 /// `leaves` no-op tasks reduced by a tree of fan-in 8 (about 1.14 × leaves tasks in all).
 pub fn fan_in_graph(leaves: u32) -> Graph {

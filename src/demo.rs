@@ -94,14 +94,78 @@ impl std::fmt::Display for DemoSummary {
 /// The tutorial session, embedded so the workbench works from any directory.
 pub const TUTORIAL: &str = include_str!("../sessions/tutorial.tess");
 
+/// Files of the demo present in `dir` now (station CSVs and netCDF files, each renamed into place
+/// when complete), for the first run's progress bar.
+fn files_done(dir: &Path) -> usize {
+    let count = |d: &Path, keep: &dyn Fn(&str) -> bool| -> usize {
+        std::fs::read_dir(d).map_or(0, |it| {
+            it.filter_map(|e| e.ok())
+                .filter(|e| keep(&e.file_name().to_string_lossy()))
+                .count()
+        })
+    };
+    let stations = std::fs::read_dir(dir.join("Weather_Stations_ACT")).map_or(0, |it| {
+        it.filter_map(|e| e.ok())
+            .map(|e| count(&e.path(), &|n: &str| n.ends_with("_Data.csv")))
+            .sum()
+    });
+    stations
+        + count(dir, &|n: &str| {
+            n.starts_with("pr_day_") && n.ends_with(".nc")
+        })
+}
+
+/// One progress line, redrawn in place: `[#####.....] 12/34 files  3.1s`.
+fn progress_line(done: usize, total: usize, secs: f64) -> String {
+    const W: usize = 30;
+    let filled = (done * W).checked_div(total).unwrap_or(W).min(W);
+    format!(
+        "\r  [{}{}] {done}/{total} files  {secs:.1}s",
+        "#".repeat(filled),
+        ".".repeat(W - filled)
+    )
+}
+
+/// Generate the demo on a thread; on a terminal, a progress bar counts the files as they land.
+fn generate_with_progress(dir: &Path, opts: DemoOptions) -> Result<DemoSummary> {
+    use std::io::{IsTerminal, Write};
+    let total = opts.bom.as_ref().map_or(0, |b| b.stations)
+        + opts.cmip6.as_ref().map_or(0, |c| c.files.max(1));
+    let t0 = std::time::Instant::now();
+    let tty = std::io::stderr().is_terminal();
+    let out = std::thread::scope(|s| {
+        let job = s.spawn(|| write_demo(dir, &opts));
+        while tty && !job.is_finished() {
+            let line = progress_line(
+                files_done(dir).min(total),
+                total,
+                t0.elapsed().as_secs_f64(),
+            );
+            let _ = std::io::stderr().write_all(line.as_bytes());
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        job.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
+    });
+    if tty {
+        eprintln!(
+            "{}",
+            progress_line(total, total, t0.elapsed().as_secs_f64())
+        );
+    }
+    out
+}
+
 /// Get the workbench's first run ready: generate the demo data in the cache directory when missing
-/// (with a progress line on the terminal), make it the working directory, and return the tutorial's path.
+/// (with a progress bar on the terminal), make it the working directory, and return the tutorial's path.
 pub fn prepare_tutorial() -> Result<PathBuf> {
     let dir = default_demo_dir();
     if !demo_is_complete(&dir) {
-        eprint!("tessera: generating demo data in {} ... ", dir.display());
+        eprintln!(
+            "tessera: first run: generating the demo data in {}",
+            dir.display()
+        );
         let t0 = std::time::Instant::now();
-        let s = write_demo(&dir, &DemoOptions::full())?;
+        let s = generate_with_progress(&dir, DemoOptions::full())?;
         eprintln!("done in {:.1}s", t0.elapsed().as_secs_f64());
         eprint!("{s}");
     }
@@ -109,4 +173,39 @@ pub fn prepare_tutorial() -> Result<PathBuf> {
     let tut = dir.join("tutorial.tess");
     std::fs::write(&tut, TUTORIAL).map_err(|e| Error::io(&tut, e))?;
     Ok(tut)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_counts_finished_files() {
+        let dir =
+            std::env::temp_dir().join(format!("tessera-demo-progress-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let opts = DemoOptions {
+            bom: Some(BomDemoOptions {
+                stations: 2,
+                first_year: 2020,
+                last_year: 2020,
+                ..Default::default()
+            }),
+            cmip6: Some(Cmip6DemoOptions {
+                files: 1,
+                years_per_file: 1,
+                nlat: 2,
+                nlon: 3,
+                ..Default::default()
+            }),
+        };
+        assert_eq!(files_done(&dir), 0);
+        write_demo(&dir, &opts).unwrap();
+        assert_eq!(files_done(&dir), 3);
+        assert_eq!(
+            progress_line(1, 3, 0.5),
+            format!("\r  [{}{}] 1/3 files  0.5s", "#".repeat(10), ".".repeat(20))
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -97,7 +97,8 @@ fn engine_config(args: &EngineArgs) -> anyhow::Result<EngineConfig> {
         cfg.threads = t;
     }
     if let Some(m) = &args.memory_limit {
-        cfg.memory_limit = Some(tessera::units::parse_bytes(m).with_context(|| format!("--memory-limit {m:?}"))?);
+        cfg.memory_limit =
+            Some(tessera::units::parse_bytes(m).with_context(|| format!("--memory-limit {m:?}"))?);
     }
     Ok(cfg)
 }
@@ -105,21 +106,44 @@ fn engine_config(args: &EngineArgs) -> anyhow::Result<EngineConfig> {
 fn run_script(file: &PathBuf, no_wait: bool, cfg: EngineConfig) -> anyhow::Result<u8> {
     let (source, name) = if file.as_os_str() == "-" {
         let mut s = String::new();
-        std::io::stdin().read_to_string(&mut s).context("reading standard input")?;
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .context("reading standard input")?;
         (s, "<stdin>".to_string())
     } else {
-        let s = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+        let s = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read {}", file.display()))?;
         (s, file.display().to_string())
     };
     let engine = Engine::new(cfg);
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
-    let code = tessera::lang::run_script(engine, &source, &name, !no_wait, &mut stdout.lock(), &mut stderr.lock());
+    let code = tessera::lang::run_script(
+        engine,
+        &source,
+        &name,
+        !no_wait,
+        &mut stdout.lock(),
+        &mut stderr.lock(),
+    );
     Ok(code.clamp(0, 255) as u8)
 }
 
 fn demo(cmd: &Command) -> anyhow::Result<()> {
-    let Command::Demo { dir, stations, first_year, last_year, nc_files, years_per_file, nlat, nlon, seed, csv_only, netcdf_only } = cmd else {
+    let Command::Demo {
+        dir,
+        stations,
+        first_year,
+        last_year,
+        nc_files,
+        years_per_file,
+        nlat,
+        nlon,
+        seed,
+        csv_only,
+        netcdf_only,
+    } = cmd
+    else {
         unreachable!()
     };
     let mut opts = tessera::demo::DemoOptions::default();
@@ -151,8 +175,15 @@ fn bench(tasks: &[u32], events: bool, cfg: EngineConfig) -> anyhow::Result<()> {
     let engine = Engine::new(cfg.clone());
     // Warm the pool and allocator once.
     tessera::bench::measure_scheduler(&engine, 1000, events);
-    println!("scheduler overhead, fan-in graph of no-op tasks, {} threads, events {}", cfg.threads, if events { "on" } else { "off" });
-    println!("{:>10} {:>12} {:>14} {:>12} {:>14}", "leaves", "tasks", "build µs/task", "run ms", "run µs/task");
+    println!(
+        "scheduler overhead, fan-in graph of no-op tasks, {} threads, events {}",
+        cfg.threads,
+        if events { "on" } else { "off" }
+    );
+    println!(
+        "{:>10} {:>12} {:>14} {:>12} {:>14}",
+        "leaves", "tasks", "build µs/task", "run ms", "run µs/task"
+    );
     for &n in tasks {
         let f = tessera::bench::measure_scheduler(&engine, n, events);
         println!(
@@ -180,7 +211,11 @@ fn workbench(session: Option<PathBuf>, cli: &Cli, cfg: EngineConfig) -> anyhow::
     let engine = Engine::new(cfg);
     tessera::ui::run_workbench(
         engine,
-        tessera::ui::WorkbenchOptions { session_file, theme: cli.theme.clone(), read_only: cli.read_only },
+        tessera::ui::WorkbenchOptions {
+            session_file,
+            theme: cli.theme.clone(),
+            read_only: cli.read_only,
+        },
     )
 }
 

@@ -80,13 +80,15 @@ impl Shared {
     /// Apply collected effects; call without the state lock.
     fn flush(&self, fx: &mut FxBuf) {
         self.emit(&mut fx.events);
+        // Release what ended jobs held before waking their waiters: a waiter that returns must see
+        // the data its job pinned already released.
+        fx.disposed.clear();
         for (signal, outcome) in fx.completed.drain(..) {
             signal.complete(outcome);
         }
         if std::mem::take(&mut fx.wake) {
             self.work.notify_all();
         }
-        fx.disposed.clear();
     }
 
     /// Run a state transition and apply its effects after unlocking.

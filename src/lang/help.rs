@@ -13,7 +13,7 @@ const DOCS: &[(&str, &str)] = &[
     ),
     (
         "persist",
-        "persist(a, b, ...) -> tuple of collections kept in memory (x.persist() for one)",
+        "persist(x) -> x kept in memory, at once; persist(a, b, ...) -> a tuple",
     ),
     (
         "futures_of",
@@ -53,6 +53,22 @@ const DOCS: &[(&str, &str)] = &[
         "download(url, path=None) -> background download; value: the written path",
     ),
     ("result", "result(job) -> wait for a job's value"),
+    (
+        "read_csv",
+        "read_csv('data/*.csv', ...) -> a lazy DataFrame, partitions from the files",
+    ),
+    (
+        "read_parquet",
+        "read_parquet('data.parquet', ...) -> a lazy DataFrame",
+    ),
+    (
+        "open_dataset",
+        "open_dataset('file.nc', chunks={...}) -> a lazy, chunked Dataset",
+    ),
+    (
+        "open_mfdataset",
+        "open_mfdataset('files_*.nc', chunks={...}) -> one Dataset from many files",
+    ),
     ("print", "print(*values, sep=' ')"),
     ("len", "len(x) -> number of rows/items (may compute)"),
     ("type", "type(x) -> the type of x"),

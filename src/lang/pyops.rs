@@ -7,7 +7,25 @@ use std::sync::Arc;
 
 use super::errors::Raise;
 use super::object::{BinOp, Obj};
-use crate::engine::value::fmt_float;
+
+/// Python's `repr(float)`: shortest round-trip digits, `nan`/`inf`, and an exponent of at least two
+/// digits with its sign (`1e+20`, `2.5e-05`).
+pub fn float_repr(x: f64) -> String {
+    if x.is_nan() {
+        return "nan".into();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "inf" } else { "-inf" }.into();
+    }
+    let s = format!("{x:?}");
+    match s.split_once('e') {
+        Some((m, e)) => {
+            let (sign, digits) = e.strip_prefix('-').map_or(("+", e), |d| ("-", d));
+            format!("{m}e{sign}{digits:0>2}")
+        }
+        None => s,
+    }
+}
 
 /// Python's `repr` of a string: single quotes unless the text holds a single quote and no double quote.
 pub fn repr_str(s: &str) -> String {
@@ -58,7 +76,7 @@ pub fn repr_with(
         Obj::None => "None".into(),
         Obj::Bool(b) => if *b { "True" } else { "False" }.into(),
         Obj::Int(i) => i.to_string(),
-        Obj::Float(f) => fmt_float(*f),
+        Obj::Float(f) => float_repr(*f),
         Obj::Str(s) => repr_str(s),
         Obj::List(v) => format!("[{}]", join(v, native)),
         Obj::Tuple(v) if v.len() == 1 => format!("({},)", repr_with(&v[0], native)),
@@ -468,6 +486,15 @@ mod tests {
         assert_eq!(repr(&Obj::Float(0.1 + 0.2)), "0.30000000000000004");
         assert_eq!(repr(&Obj::Float(2.0)), "2.0");
         assert_eq!(repr(&Obj::Float(1e20)), "1e+20");
+        assert_eq!(
+            repr(&Obj::Float(2.311534080945421e-5)),
+            "2.311534080945421e-05"
+        );
+        assert_eq!(repr(&Obj::Float(1e100)), "1e+100");
+        assert_eq!(repr(&Obj::Float(1e-7)), "1e-07");
+        assert_eq!(repr(&Obj::Float(0.0001)), "0.0001");
+        assert_eq!(repr(&Obj::Float(1e15)), "1000000000000000.0");
+        assert_eq!(repr(&Obj::Float(-0.0)), "-0.0");
         let t = Obj::Tuple(Arc::new(vec![i(1)]));
         assert_eq!(repr(&t), "(1,)");
         let d = Obj::Dict(Arc::new(vec![(

@@ -13,6 +13,25 @@ use crate::error::{Error, Result};
 /// Most stdout kept as the job's value (the rest still streams to the job output).
 const MAX_CAPTURE: usize = 1 << 20;
 
+/// Close every descriptor above stderr in the child before exec. libnetcdf/HDF5 open files without
+/// `O_CLOEXEC` and hold an HDF5 file lock on them: a shell job started while a netCDF file is being
+/// written would otherwise inherit that descriptor, keep the lock for its whole life, and make the
+/// finished file unreadable ("NetCDF: HDF error") until it exits.
+fn close_inherited_fds(command: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: only async-signal-safe calls (close_range / close) run between fork and exec.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32) != 0 {
+                for fd in 3..4096 {
+                    libc::close(fd);
+                }
+            }
+            Ok(())
+        });
+    }
+}
+
 /// Run `cmd` with `sh -c`, streaming stdout/stderr lines to the job output; the value is stdout.
 pub(crate) fn run_shell(cmd: &str, cwd: Option<&str>, ctx: &BackgroundCtx) -> Result<Value> {
     let mut command = Command::new("sh");
@@ -24,6 +43,7 @@ pub(crate) fn run_shell(cmd: &str, cwd: Option<&str>, ctx: &BackgroundCtx) -> Re
         .stderr(Stdio::piped())
         // Its own process group: cancel signals the group, reaching every process of a pipeline.
         .process_group(0);
+    close_inherited_fds(&mut command);
     if let Some(dir) = cwd {
         command.current_dir(dir);
     }

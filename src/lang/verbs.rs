@@ -126,13 +126,17 @@ pub(crate) fn persist_one(interp: &mut Interp, o: &Obj) -> Result<Obj, Raise> {
     Ok(out)
 }
 
-/// `persist(a, b, ...)`: Dask's `dask.persist`, a tuple of persisted collections.
+/// `persist(x)`: the persisted collection, as `client.persist(x)` returns it (so `x = persist(x)` works as
+/// users write it); `persist(a, b, ...)`: Dask's `dask.persist`, a tuple of persisted collections.
 fn persist(interp: &mut Interp, args: Args) -> Result<Obj, Raise> {
     args.check(
         "persist",
         usize::MAX,
         &["scheduler", "optimize_graph", "traverse"],
     )?;
+    if let [one] = args.positional.as_slice() {
+        return persist_one(interp, one);
+    }
     let mut out = Vec::new();
     for o in &args.positional {
         out.push(if collection(o).is_some() {
@@ -191,6 +195,44 @@ impl Native for FuturesObj {
     }
     fn repr(&self, _cx: &mut dyn SessionCtx) -> Result<Output, Error> {
         let total: u64 = self.infos.iter().map(|f| f.nbytes).sum();
+        let n = self.infos.len();
+        // pandas' display: past 60 rows, the first and last 5 around a `...` row.
+        let shown: Vec<Option<usize>> = if n > 60 {
+            (0..5)
+                .map(Some)
+                .chain(std::iter::once(None))
+                .chain((n - 5..n).map(Some))
+                .collect()
+        } else {
+            (0..n).map(Some).collect()
+        };
+        let (mut index, mut rows) = (Vec::new(), Vec::new());
+        for i in shown {
+            match i {
+                Some(i) => {
+                    let f = &self.infos[i];
+                    index.push(i.to_string());
+                    rows.push(vec![
+                        f.key.clone(),
+                        f.status.to_string(),
+                        f.nbytes.to_string(),
+                        f.location.to_string(),
+                    ]);
+                }
+                None => {
+                    index.push("...".into());
+                    rows.push(vec!["...".into(); 4]);
+                }
+            }
+        }
+        let mut counts: Vec<(&str, usize)> = Vec::new();
+        for f in &self.infos {
+            match counts.iter_mut().find(|(s, _)| *s == f.status) {
+                Some(c) => c.1 += 1,
+                None => counts.push((f.status, 1)),
+            }
+        }
+        let counts: Vec<String> = counts.iter().map(|(s, c)| format!("{c} {s}")).collect();
         Ok(Output::Table(Table {
             index_name: None,
             columns: vec![
@@ -199,22 +241,15 @@ impl Native for FuturesObj {
                 "bytes".into(),
                 "location".into(),
             ],
-            index: (0..self.infos.len()).map(|i| i.to_string()).collect(),
-            rows: self
-                .infos
-                .iter()
-                .map(|f| {
-                    vec![
-                        f.key.clone(),
-                        f.status.to_string(),
-                        f.nbytes.to_string(),
-                        f.location.to_string(),
-                    ]
-                })
-                .collect(),
+            index,
+            rows,
             footer: Some(format!(
-                "[{} futures, {}]",
-                self.infos.len(),
+                "[{n} futures: {}; {}]",
+                if counts.is_empty() {
+                    "none".to_string()
+                } else {
+                    counts.join(", ")
+                },
                 super::builtins::format_bytes_u64(total)
             )),
         }))

@@ -39,13 +39,18 @@ impl EngineLink for Engine {
 pub struct Workbench<'a> {
     pub view: View,
     pub engine: &'a dyn EngineLink,
-    pub console: &'a mut dyn Console,
+    /// `Send`: statements run on a scoped thread so the UI stays live (see the runner).
+    pub console: &'a mut (dyn Console + Send),
     /// Set by [`Command::Quit`].
     pub quit: bool,
 }
 
 impl<'a> Workbench<'a> {
-    pub fn new(view: View, engine: &'a dyn EngineLink, console: &'a mut dyn Console) -> Self {
+    pub fn new(
+        view: View,
+        engine: &'a dyn EngineLink,
+        console: &'a mut (dyn Console + Send),
+    ) -> Self {
         Workbench {
             view,
             engine,
@@ -57,14 +62,7 @@ impl<'a> Workbench<'a> {
     /// Pull a snapshot; true when something drawn may have changed (new version, or running jobs
     /// whose clocks move).
     pub fn refresh(&mut self) -> bool {
-        let snap = self.engine.snapshot();
-        let changed = snap.version != self.view.snapshot.version
-            || self.view.active_jobs().next().is_some()
-            || snap.jobs.iter().any(|j| !j.status.is_finished());
-        if changed || self.view.mem_hist.samples.is_empty() {
-            self.view.set_snapshot(Arc::new(snap));
-        }
-        changed
+        refresh_view(&mut self.view, self.engine)
     }
 
     /// Results of background computes; true when there were any.
@@ -171,6 +169,19 @@ impl<'a> Workbench<'a> {
             }
         }
     }
+}
+
+/// Pull a snapshot into `view` (see [`Workbench::refresh`]); a free function so the runner can
+/// refresh while the session is lent to the statement thread.
+pub fn refresh_view(view: &mut View, engine: &dyn EngineLink) -> bool {
+    let snap = engine.snapshot();
+    let changed = snap.version != view.snapshot.version
+        || view.active_jobs().next().is_some()
+        || snap.jobs.iter().any(|j| !j.status.is_finished());
+    if changed || view.mem_hist.samples.is_empty() {
+        view.set_snapshot(Arc::new(snap));
+    }
+    changed
 }
 
 /// Write the statements typed this session as a runnable session file (parent dirs created).

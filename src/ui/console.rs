@@ -103,7 +103,8 @@ pub trait Console {
     fn complete(&mut self, line: &str, cursor: usize) -> Vec<String>;
     /// A 2-D slice of `name` (variable `var` of a dataset, or the array itself) for the heatmap:
     /// the last two dimensions at index 0 of the others, at most `max_rows` x `max_cols` values
-    /// (strided). The error says why not (not an array, fewer than two dimensions...).
+    /// (strided), rows in drawing order (the real session puts the largest y on top, as xarray's
+    /// `.plot()` does). The error says why not (not an array, fewer than two dimensions...).
     fn slice2d(
         &mut self,
         _name: &str,

@@ -81,7 +81,7 @@ pub fn build_view(opts: &WorkbenchOptions, config: Option<&Path>) -> anyhow::Res
 /// Run the workbench with a given session (the real `lang::Session`, or a fake).
 pub fn run_with_console(
     engine: &dyn EngineLink,
-    console: &mut dyn Console,
+    console: &mut (dyn Console + Send),
     opts: WorkbenchOptions,
 ) -> anyhow::Result<()> {
     // Configuration errors are reported before the terminal changes mode, so they are readable.

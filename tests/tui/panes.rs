@@ -211,7 +211,7 @@ fn heatmap_monochrome_and_colour() {
     let colour = render(&v, 60, 16, None);
     assert!(colour.contains('▀'), "{colour}");
     assert!(
-        colour.contains("1.0000 ") && colour.contains(" 22.0000"),
+        colour.contains("1 █") && colour.contains("█ 22  lat"),
         "scale shows min and max"
     );
     v.theme = tessera::ui::Theme::mono();

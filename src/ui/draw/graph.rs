@@ -104,7 +104,16 @@ pub fn draw(v: &View, f: &mut Frame, area: Rect) {
                     ));
                 }
                 spans.push(Span::raw("  "));
-                spans.extend(stacked(v, &segments(v, l), l.ntasks as u64, bar_w));
+                if l.ntasks == 0 {
+                    // No task of this layer is needed: what depends on it is held in memory
+                    // (persisted), so the job does no work here.
+                    spans.push(Span::styled(
+                        "not needed (later results held)",
+                        v.theme.dimmed(),
+                    ));
+                } else {
+                    spans.extend(stacked(v, &segments(v, l), l.ntasks as u64, bar_w));
+                }
                 Line::from(spans)
             }
             GraphRow::Tasks { index } => {

@@ -21,6 +21,19 @@ fn sample(g: &Grid, px: usize, py: usize, w: usize, h: usize) -> f64 {
     g.get(r, c)
 }
 
+/// A scale end: fixed point for ordinary magnitudes, scientific for tiny or huge ones (a
+/// precipitation flux of 5e-6 kg m-2 s-1 must not read `0.0000`).
+pub fn scale_num(x: f64) -> String {
+    let a = x.abs();
+    if a == 0.0 || (1e-3..1e6).contains(&a) {
+        let s = format!("{x:.4}");
+        let s = s.trim_end_matches('0').trim_end_matches('.');
+        s.to_string()
+    } else {
+        format!("{x:.3e}")
+    }
+}
+
 /// Draw `g` into `area`: the picture and a one-line scale below it.
 pub fn draw(v: &View, g: &Grid, f: &mut Frame, area: Rect) {
     let t = &v.theme;
@@ -76,7 +89,7 @@ pub fn draw(v: &View, g: &Grid, f: &mut Frame, area: Rect) {
         lines.push(Line::from(spans));
     }
     f.render_widget(Paragraph::new(lines), pic);
-    let (lo_s, hi_s) = (format!("{lo:.4} "), format!(" {hi:.4}"));
+    let (lo_s, hi_s) = (format!("{} ", scale_num(lo)), format!(" {}", scale_num(hi)));
     let bar_w = (scale.width as usize)
         .saturating_sub(lo_s.len() + hi_s.len() + 20)
         .clamp(4, 40);
@@ -92,4 +105,16 @@ pub fn draw(v: &View, g: &Grid, f: &mut Frame, area: Rect) {
     spans.push(Span::styled(hi_s, t.dimmed()));
     spans.push(Span::styled(format!("  {} ↓  {} →", g.y, g.x), t.dimmed()));
     f.render_widget(Paragraph::new(Line::from(spans)), scale);
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn scale_numbers_keep_their_magnitude() {
+        assert_eq!(super::scale_num(5.737266e-6), "5.737e-6");
+        assert_eq!(super::scale_num(63138.0), "63138");
+        assert_eq!(super::scale_num(0.25), "0.25");
+        assert_eq!(super::scale_num(0.0), "0");
+        assert_eq!(super::scale_num(-1.5e7), "-1.500e7");
+    }
 }

@@ -27,6 +27,12 @@ pub fn status_color(v: &View, s: JobStatus) -> Color {
 
 /// The segments of a job's bar: finished, running, failed tasks.
 pub fn job_segments(v: &View, j: &JobSnapshot) -> Vec<(u64, Color)> {
+    // A background job (a shell command) has no tasks: one cell in its status colour, so a
+    // finished one does not look as if nothing had happened. `stacked` fills it against total 1.
+    if j.total == 0 {
+        let n = u64::from(j.status != JobStatus::Pending);
+        return vec![(n, status_color(v, j.status))];
+    }
     let (mut run, mut err) = (0u64, 0u64);
     for l in &j.layers {
         run += l.running as u64;

@@ -84,9 +84,13 @@ fn top_bar(v: &View, f: &mut Frame, area: Rect) {
 /// The bottom line: the status message, or hints for the focused pane.
 fn status_bar(v: &View, f: &mut Frame, area: Rect) {
     let t = &v.theme;
-    let line = match &v.status {
-        Some(s) => Line::styled(format!(" {s}"), t.fg(t.warning)),
-        None => {
+    let line = match (&v.status, &v.busy) {
+        (Some(s), _) => Line::styled(format!(" {s}"), t.fg(t.warning)),
+        (None, Some(b)) => Line::styled(
+            format!(" running `{b}` · ctrl+c cancels its job"),
+            t.fg(t.warning),
+        ),
+        (None, None) => {
             let key = |a: Action| {
                 v.keymap
                     .key_for(Some(v.focus), a)

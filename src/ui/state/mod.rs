@@ -142,6 +142,9 @@ pub struct View {
     pub statements: usize,
     /// Statements typed this session, for ctrl+s.
     pub typed: Vec<String>,
+    /// The statement running now on the session thread (its first line): the UI stays live and
+    /// refuses to submit another until it returns.
+    pub busy: Option<String>,
 }
 
 impl View {
@@ -177,6 +180,7 @@ impl View {
             seen_failures: HashSet::new(),
             statements: 0,
             typed: Vec::new(),
+            busy: None,
         }
     }
 
@@ -235,7 +239,13 @@ impl View {
                 } else {
                     err.chain.clone()
                 };
-                self.log.push(LogLevel::Error, None, chain);
+                // A cancellation is what the user asked for: a warning, not an error to count.
+                let level = if err.message.contains("CancelledError") {
+                    LogLevel::Warn
+                } else {
+                    LogLevel::Error
+                };
+                self.log.push(level, None, chain);
             }
             let number = if numbered {
                 self.statements += 1;
@@ -261,7 +271,10 @@ impl View {
             entry: ConsoleEntry {
                 line: 0,
                 source: String::new(),
-                output: Some(crate::lang::object::Output::Text(text.to_string())),
+                // Wrapped for the narrowest output pane (80 columns less borders).
+                output: Some(crate::lang::object::Output::Text(output::wrap_text(
+                    text, 76,
+                ))),
                 error: None,
             },
             note: true,

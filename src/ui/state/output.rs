@@ -33,7 +33,7 @@ pub fn cell_line_count(c: &Cell) -> usize {
     let prompt = if c.number > 0 {
         c.entry.source.lines().count()
     } else {
-        0
+        usize::from(background_header(c).is_some())
     };
     let out = match &c.entry.output {
         Some(Output::Text(t)) => t.lines().count(),
@@ -85,8 +85,57 @@ pub fn output_window(
     out
 }
 
+/// The line above a background result (a compute that finished, a job that failed): which statement
+/// it answers, since other cells may have been added since it was started.
+fn background_header(c: &Cell) -> Option<String> {
+    if c.number > 0 || c.note {
+        return None;
+    }
+    let first = c
+        .entry
+        .source
+        .lines()
+        .next()
+        .filter(|l| !l.trim().is_empty())?;
+    let more = if c.entry.source.lines().nth(1).is_some() {
+        " ..."
+    } else {
+        ""
+    };
+    let what = if c.entry.error.is_some() {
+        "Failed"
+    } else {
+        "Done"
+    };
+    Some(format!("{what}: {first}{more}"))
+}
+
+/// Wrap text to `width` columns at spaces (words longer than a line are left whole); keeps
+/// existing line breaks. Notes are wrapped once when added, so line counts stay width-free.
+pub fn wrap_text(text: &str, width: usize) -> String {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let mut cur = String::new();
+        for word in line.split(' ') {
+            let fits = cur.chars().count() + 1 + word.chars().count() <= width;
+            if !cur.is_empty() && !fits {
+                out.push(std::mem::take(&mut cur));
+            }
+            if !cur.is_empty() {
+                cur.push(' ');
+            }
+            cur.push_str(word);
+        }
+        out.push(cur);
+    }
+    out.join("\n")
+}
+
 fn cell_lines(c: &Cell, col: usize, out: &mut Vec<(OutKind, String)>) {
     {
+        if let Some(h) = background_header(c) {
+            out.push((OutKind::Prompt, h));
+        }
         if c.number > 0 {
             for (i, l) in c.entry.source.lines().enumerate() {
                 let p = if i == 0 {
@@ -163,6 +212,7 @@ mod tests {
             cell(2, Some(Output::Table(t)), None),
             cell(3, None, Some(err)),
             cell(0, Some(Output::Text("note".into())), None),
+            cell(0, None, Some(ConsoleError::default())),
         ];
         let all = output_lines(&cells, 1);
         assert_eq!(all.len(), output_len(&cells));
@@ -176,5 +226,14 @@ mod tests {
                 );
             }
         }
+    }
+    #[test]
+    fn background_results_name_their_statement_and_notes_wrap() {
+        let c = cell(0, Some(Output::Text("42".into())), None);
+        let lines = output_lines(&[c], 0);
+        assert_eq!(lines[0], (OutKind::Prompt, "Done: a = (1, ...".into()));
+        assert_eq!(lines[1].1, "42");
+        assert_eq!(wrap_text("aa bb cc dd", 5), "aa bb\ncc dd");
+        assert_eq!(wrap_text("averylongword x", 4), "averylongword\nx");
     }
 }

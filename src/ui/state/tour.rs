@@ -93,9 +93,12 @@ pub fn split_statements(src: &str) -> Vec<Step> {
             step.source.push('\n');
             step.source.push_str(line);
         } else if trimmed.is_empty() {
-            // A blank line ends a note block that belongs to no statement.
-            if cur.is_none() {
+            // A blank line ends a note block that belongs to no statement, except the file's
+            // header (the comments before any statement): it introduces the first step.
+            if cur.is_none() && !steps.is_empty() {
                 notes.clear();
+            } else if cur.is_none() && notes.last().is_some_and(|l| !l.is_empty()) {
+                notes.push(String::new());
             }
             continue;
         } else if let Some(c) = trimmed.strip_prefix('#') {
@@ -188,5 +191,9 @@ mod tests {
         let mut t = Tour::new("t", src);
         t.advance();
         assert_eq!(t.current().unwrap().line, 6 + 1);
+        // The file's header block introduces the first step; a detached block later is dropped.
+        let steps = split_statements("# Welcome\n\n# 1. Load\nx = 1\n# old\n\ny = 2\n");
+        assert_eq!(steps[0].notes, vec!["Welcome", "", "1. Load"]);
+        assert!(steps[1].notes.is_empty());
     }
 }

@@ -173,11 +173,14 @@ impl View {
                     .map(|&i| &self.datasets[i])
                 {
                     Some(d) if d.variables.iter().any(|v| !v.is_coord && v.dims.len() >= 2) => {
-                        // A dataset draws its first 2-D data variable; an array draws itself.
+                        // A dataset draws its data variable with the most dimensions (the
+                        // first of those: `pr`, not `time_bnds`); an array draws itself.
                         let var = d
                             .variables
                             .iter()
-                            .find(|v| !v.is_coord && v.dims.len() >= 2);
+                            .filter(|v| !v.is_coord && v.dims.len() >= 2)
+                            .rev()
+                            .max_by_key(|v| v.dims.len());
                         let var = var
                             .map(|v| v.name.clone())
                             .filter(|_| !d.kind.contains("Array"));
@@ -211,6 +214,12 @@ impl View {
             return Vec::new();
         }
         if self.input.text.trim().is_empty() {
+            return Vec::new();
+        }
+        if let Some(b) = &self.busy {
+            self.status = Some(format!(
+                "still running `{b}`: wait, or ctrl+c to cancel its job"
+            ));
             return Vec::new();
         }
         // An unfinished statement (open bracket, block) gets another line, as in Python's REPL;
