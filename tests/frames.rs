@@ -71,19 +71,12 @@ impl Exec {
     }
 }
 
-/// A small engine whose workers have started.
-///
-/// The pause works around an engine race (reported to the lead): worker loops are rayon jobs on the
-/// engine's pool, and a worker waiting inside polars (a cross-pool `install`) can steal a worker loop
-/// that has not started yet and never return, stalling its task. It shows when polars ran before the
-/// engine was made, as it has in this test binary.
+/// A small engine.
 fn new_engine() -> tessera::engine::Engine {
-    let e = tessera::engine::Engine::new(tessera::engine::EngineConfig {
+    tessera::engine::Engine::new(tessera::engine::EngineConfig {
         threads: 2,
         ..Default::default()
-    });
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    e
+    })
 }
 
 /// One engine for the whole test binary.

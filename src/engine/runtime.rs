@@ -230,10 +230,14 @@ pub(crate) fn start_pool(shared: &Arc<Shared>, threads: usize) -> Result<()> {
         .build()
         .map_err(|e| Error::value(format!("cannot start the worker pool: {e}")))?;
     let pool = Arc::new(pool);
-    for i in 0..threads {
-        let s = shared.clone();
-        pool.spawn(move || worker_loop(s, WorkerId(i as u32), generation));
-    }
+    // One loop per thread, pinned to that thread by a broadcast. Plain `spawn` would queue the loops in
+    // the pool's shared queue, and a worker that blocks on another pool (polars' `install`) keeps
+    // stealing from its own pool while it waits: it could pick up a second loop that never returns and
+    // so never finish its task.
+    let s = shared.clone();
+    pool.spawn_broadcast(move |ctx| {
+        worker_loop(s.clone(), WorkerId(ctx.index() as u32), generation)
+    });
     *shared.pool.lock() = Some(pool);
     Ok(())
 }

@@ -415,3 +415,34 @@ fn a_panicking_kernel_fails_the_job_instead_of_the_process() {
         45
     );
 }
+
+#[test]
+fn kernels_waiting_on_another_rayon_pool_do_not_stall_the_workers() {
+    // polars runs its work on its own pool; a worker blocked in `install` keeps stealing from ours.
+    let other = Arc::new(
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap(),
+    );
+    for _ in 0..5 {
+        let e = engine(2);
+        let o = other.clone();
+        let l = Layer::new(
+            "cross",
+            4,
+            vec![],
+            Arc::new(FnKernel(move |i, _: &Inputs, _: &TaskContext| {
+                o.install(|| std::thread::sleep(Duration::from_millis(20)));
+                Ok(Value::Scalar(Scalar::Int(i as i64)))
+            })),
+        );
+        let h = e.compute(&Graph::new(l), "cross");
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        std::thread::spawn(move || tx.send(h.wait().map(|v| v.len())).ok());
+        let got = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("job stalled");
+        assert_eq!(got.unwrap(), 4);
+    }
+}
