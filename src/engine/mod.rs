@@ -9,8 +9,11 @@ pub mod ids;
 pub mod job;
 pub mod jobgraph;
 pub mod memory;
+mod monitor;
+pub mod pressure;
 mod runtime;
 pub mod snapshot;
+pub mod spill;
 pub mod state;
 pub mod store;
 mod submit;
@@ -25,3 +28,5 @@ pub use ids::{JobId, Key, LayerId, TaskId, WorkerId};
 pub use value::{NdArray, Payload, Scalar, Value};
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_memory;

@@ -15,6 +15,7 @@ use super::graph::{Inputs, TaskContext};
 use super::ids::{JobId, Key, WorkerId};
 use super::job::JobSignal;
 use super::memory;
+use super::spill::SpillDir;
 use super::state::{Assignment, Effects, State};
 use super::store::{Futures, Releaser};
 use super::value::Value;
@@ -30,9 +31,13 @@ pub(crate) struct Shared {
     pub(crate) config: Mutex<EngineConfig>,
     /// Workers of an older pool generation exit at their next look at the queue.
     pool_gen: AtomicU64,
-    shutdown: AtomicBool,
+    pub(crate) shutdown: AtomicBool,
     pool: Mutex<Option<Arc<rayon::ThreadPool>>>,
     pub(crate) probe: Mutex<memory::Probe>,
+    /// Where spilled values go; created at the first spill, replaced on restart.
+    pub(crate) spill: Mutex<Option<Arc<SpillDir>>>,
+    /// Process memory as tests set it (0: read the real one).
+    pub(crate) fake_process: AtomicU64,
 }
 
 impl Shared {
@@ -48,6 +53,8 @@ impl Shared {
             shutdown: AtomicBool::new(false),
             pool: Mutex::new(None),
             probe: Mutex::new(memory::Probe::new()),
+            spill: Mutex::new(None),
+            fake_process: AtomicU64::new(0),
         }
     }
 
@@ -80,13 +87,14 @@ impl Shared {
     /// Apply collected effects; call without the state lock.
     fn flush(&self, fx: &mut FxBuf) {
         self.emit(&mut fx.events);
+        // Handles of ended jobs go before their waiters wake, so a finished job holds no data.
+        fx.disposed.clear();
         for (signal, outcome) in fx.completed.drain(..) {
             signal.complete(outcome);
         }
         if std::mem::take(&mut fx.wake) {
             self.work.notify_all();
         }
-        fx.disposed.clear();
     }
 
     /// Run a state transition and apply its effects after unlocking.
@@ -184,10 +192,11 @@ fn worker_loop(shared: Arc<Shared>, worker: WorkerId, generation: u64) {
         }
         let now = shared.now();
         match st.next_task(worker, now, &mut fx) {
-            Some(a) => {
+            Some(mut a) => {
                 drop(st);
                 shared.flush(&mut fx);
-                let res = run_assignment(&a, worker);
+                // Spilled inputs come back from disk here, outside the lock.
+                let res = a.load_spilled().and_then(|()| run_assignment(&a, worker));
                 let end = shared.now();
                 let Assignment {
                     job, task, inputs, ..
@@ -244,6 +253,8 @@ pub(crate) struct EngineInner {
 impl Drop for EngineInner {
     fn drop(&mut self) {
         self.shared.shutdown.store(true, Ordering::Release);
+        // The spill directory goes once the files still referenced by the state are dropped with it.
+        self.shared.spill.lock().take();
         let _guard = self.shared.state.lock();
         self.shared.work.notify_all();
     }

@@ -12,6 +12,7 @@ use super::graph::Layer;
 use super::ids::{JobId, TaskId, WorkerId};
 use super::job::{Job, JobSignal, TaskState};
 use super::snapshot::{FailureInfo, JobSnapshot, RunningTask, TaskRecord};
+use super::spill::SpillFile;
 use super::store::{EntryState, Futures, Store};
 use super::value::Value;
 use super::CancelToken;
@@ -37,6 +38,26 @@ pub struct Assignment {
     pub inputs: Vec<Arc<Value>>,
     pub bounds: Vec<u32>,
     pub cancel: CancelToken,
+    /// Inputs that are on disk: (position in `inputs`, file). Load them with [`Assignment::load_spilled`]
+    /// after the lock is released.
+    pub spilled: Vec<(usize, Arc<SpillFile>)>,
+}
+
+impl Assignment {
+    /// Read spilled inputs back into `inputs` (outside the state lock). A missing or damaged spill file
+    /// is an error naming it; the task then fails like any other.
+    pub fn load_spilled(&mut self) -> Result<(), Error> {
+        for (i, f) in std::mem::take(&mut self.spilled) {
+            self.inputs[i] = Arc::new(f.load()?);
+        }
+        Ok(())
+    }
+}
+
+/// A placeholder for a spilled input until the worker loads it.
+fn on_disk() -> Arc<Value> {
+    static UNIT: std::sync::OnceLock<Arc<Value>> = std::sync::OnceLock::new();
+    UNIT.get_or_init(|| Arc::new(Value::Unit)).clone()
 }
 
 const STREAM_CAP: usize = 20_000;
@@ -56,6 +77,10 @@ pub struct State {
     pub paused: bool,
     /// Bytes of intermediates held by all jobs.
     pub held: u64,
+    /// Bytes (in memory terms) of job intermediates spilled to disk.
+    pub spilled: u64,
+    /// Counts finished tasks: the clock of least-recently-used spilling.
+    pub clock: u64,
     /// What each worker runs now (indexed by worker id).
     pub running: Vec<Option<(JobId, TaskId, Duration)>>,
     pub version: u64,
@@ -88,7 +113,12 @@ impl State {
                     Some(e) => match &mut e.state {
                         EntryState::Memory { value, .. } => {
                             have.push(tid);
+                            e.tick = self.clock;
                             TaskState::Memory(value.clone())
+                        }
+                        EntryState::Spilled { file, .. } => {
+                            have.push(tid);
+                            TaskState::Spilled(file.clone())
                         }
                         EntryState::Pending { waiters, .. } => {
                             waiters.push((id, tid));
@@ -194,12 +224,18 @@ impl State {
             self.running[worker.idx()] = Some((jid, TaskId(t), now));
             let graph = job.graph.as_ref().expect("graph job");
             let tid = TaskId(t);
+            let mut spilled = Vec::new();
             let inputs: Vec<Arc<Value>> = graph
                 .inputs_of(tid)
                 .iter()
-                .map(|d| match &job.tasks[d.idx()] {
+                .enumerate()
+                .map(|(i, d)| match &job.tasks[d.idx()] {
                     TaskState::Memory(v) => v.clone(),
-                    _ => unreachable!("input of a ready task is in memory"),
+                    TaskState::Spilled(f) => {
+                        spilled.push((i, f.clone()));
+                        on_disk()
+                    }
+                    _ => unreachable!("input of a ready task is in memory or on disk"),
                 })
                 .collect();
             let layer = graph.layer_of(tid).clone();
@@ -218,6 +254,7 @@ impl State {
                 layer,
                 inputs,
                 cancel: job.cancel.clone(),
+                spilled,
             });
         }
         None
@@ -270,13 +307,18 @@ impl State {
                     .done
                     .store(j.done, std::sync::atomic::Ordering::Relaxed);
                 let stored = j.persist && j.is_output[ti];
-                if !stored {
+                self.clock += 1;
+                j.ticks[ti] = self.clock;
+                if stored {
+                    // The store alone holds persisted outputs, so it can spill them while the job runs.
+                    j.set(ti, TaskState::Stored);
+                } else {
                     j.bytes[ti] = bytes;
                     j.held += bytes;
                     j.layer_bytes[graph.task_slot[ti] as usize] += bytes;
                     self.held += bytes;
+                    j.set(ti, TaskState::Memory(value.clone()));
                 }
-                j.set(ti, TaskState::Memory(value.clone()));
                 fx.event(Event::TaskFinished {
                     job,
                     task,
@@ -289,7 +331,11 @@ impl State {
                     fx.event(Event::JobProgress { job, done, total });
                 }
                 if stored {
-                    let waiters = self.store.fulfil(layer.key(index), &value, bytes);
+                    let key = layer.key(index);
+                    let waiters = self.store.fulfil(key, &value, bytes);
+                    if let Some(e) = self.store.entries.get_mut(&key) {
+                        e.tick = self.clock;
+                    }
                     for (wj, wt) in waiters {
                         self.deliver(wj, wt, value.clone(), now, fx);
                     }
@@ -406,13 +452,26 @@ impl State {
 
     fn release(&mut self, job: JobId, t: TaskId) {
         let j = self.jobs.get_mut(&job).expect("job");
-        if matches!(j.tasks[t.idx()], TaskState::Memory(_)) {
-            let b = std::mem::take(&mut j.bytes[t.idx()]);
-            j.held -= b;
-            let slot = j.graph.as_ref().expect("graph job").task_slot[t.idx()] as usize;
-            j.layer_bytes[slot] -= b;
-            self.held -= b;
-            j.set(t.idx(), TaskState::Released);
+        match j.tasks[t.idx()] {
+            TaskState::Memory(_) => {
+                let b = std::mem::take(&mut j.bytes[t.idx()]);
+                j.held -= b;
+                let slot = j.graph.as_ref().expect("graph job").task_slot[t.idx()] as usize;
+                j.layer_bytes[slot] -= b;
+                self.held -= b;
+                j.set(t.idx(), TaskState::Released);
+            }
+            TaskState::Spilled(_) => {
+                let b = std::mem::take(&mut j.bytes[t.idx()]);
+                j.spilled -= b;
+                let slot = j.graph.as_ref().expect("graph job").task_slot[t.idx()] as usize;
+                j.layer_spilled[slot] -= b;
+                self.spilled -= b;
+                // Dropping the state drops this task's reference to the file.
+                j.set(t.idx(), TaskState::Released);
+            }
+            TaskState::Stored => j.set(t.idx(), TaskState::Released),
+            _ => {}
         }
     }
 
@@ -422,15 +481,33 @@ impl State {
         if j.outputs_ready < g.outputs.len() {
             return;
         }
-        let values: Vec<Arc<Value>> = g
-            .outputs
-            .iter()
-            .map(|o| match &j.tasks[o.idx()] {
-                TaskState::Memory(v) => v.clone(),
-                _ => unreachable!("outputs ready"),
-            })
-            .collect();
-        self.end_job(job, JobStatus::Done, None, None, Some(values), now, fx);
+        // Persist jobs deliver nothing: their values live behind the futures (and may be on disk).
+        let values: Result<Vec<Arc<Value>>, Error> = if j.persist {
+            Ok(Vec::new())
+        } else {
+            g.outputs
+                .iter()
+                .map(|o| match &j.tasks[o.idx()] {
+                    TaskState::Memory(v) => Ok(v.clone()),
+                    // Only persisted data read straight back is spilled here (the spiller leaves outputs
+                    // alone): load it, under the lock, as this is rare.
+                    TaskState::Spilled(f) => f.load().map(Arc::new),
+                    _ => unreachable!("outputs ready"),
+                })
+                .collect()
+        };
+        match values {
+            Ok(v) => self.end_job(job, JobStatus::Done, None, None, Some(v), now, fx),
+            Err(e) => self.end_job(
+                job,
+                JobStatus::Failed,
+                Some(Arc::new(e)),
+                None,
+                None,
+                now,
+                fx,
+            ),
+        }
     }
 
     /// End a job in any final state: free its tasks, settle its store entries, notify.
@@ -457,6 +534,8 @@ impl State {
         fx.dispose(std::mem::take(&mut j.holds));
         self.held -= j.held;
         j.held = 0;
+        self.spilled -= j.spilled;
+        j.spilled = 0;
         let err = match status {
             JobStatus::Cancelled => Some(Arc::new(Error::Cancelled(format!(
                 "job {} ({}) was cancelled",
@@ -506,7 +585,10 @@ impl State {
             }
         }
         for t in 0..j.tasks.len() {
-            if matches!(j.tasks[t], TaskState::Memory(_)) {
+            if matches!(
+                j.tasks[t],
+                TaskState::Memory(_) | TaskState::Spilled(_) | TaskState::Stored
+            ) {
                 j.set(t, TaskState::Released);
             }
         }
@@ -585,6 +667,7 @@ impl State {
         self.ready.clear();
         self.store.clear();
         self.held = 0;
+        self.spilled = 0;
         self.version += 1;
     }
 
