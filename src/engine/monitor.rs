@@ -121,7 +121,7 @@ impl Monitor {
             let msg = if d.pause {
                 format!(
                     "paused: process memory {} is above the pause threshold {} ({}% of the {} limit); \
-                     no new task starts until it drops, running tasks finish",
+                     running tasks finish and new ones start one at a time until it drops",
                     format_bytes(process),
                     format_bytes(pause_at),
                     pct(cfg.pause),

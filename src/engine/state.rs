@@ -73,7 +73,7 @@ pub struct State {
     /// Finished jobs, newest last, frozen as snapshots.
     pub history: VecDeque<JobSnapshot>,
     pub stream: VecDeque<TaskRecord>,
-    /// When set, no new task starts (memory pause); running ones finish.
+    /// When set, no new task starts while one runs (memory pause); running ones finish.
     pub paused: bool,
     /// Bytes of intermediates held by all jobs.
     pub held: u64,
@@ -198,14 +198,16 @@ impl State {
         self.ready.push(Reverse((job.0, prio, t.0)));
     }
 
-    /// The next task to run on `worker`, highest priority first; `None` when idle or paused.
+    /// The next task to run on `worker`, highest priority first; `None` when idle or paused. Paused, one
+    /// task still runs when none does: memory the engine cannot free (unmanaged, unspillable) would
+    /// otherwise stop all work for good; the limit still guards.
     pub fn next_task(
         &mut self,
         worker: WorkerId,
         now: Duration,
         fx: &mut dyn Effects,
     ) -> Option<Assignment> {
-        if self.paused {
+        if self.paused && self.running.iter().any(Option::is_some) {
             return None;
         }
         while let Some(Reverse((j, _, t))) = self.ready.pop() {

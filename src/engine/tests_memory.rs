@@ -1,7 +1,7 @@
 //! Memory management tests: pressure decisions and spill/pause/limit transitions without threads, then the
 //! engine spilling, pausing and failing the newest job at the limit (process memory set by the test).
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -222,13 +222,15 @@ fn persisted_outputs_are_spillable_while_their_job_runs_and_pause_holds_new_task
     assert_eq!(st.store.bytes, 8000);
     let c = st.spill_candidates(1);
     assert_eq!(c.len(), 1, "the store alone holds a persisted output");
-    // Paused: nothing starts; resuming wakes the workers.
+    // Paused: one task at a time (here none runs, so one starts); resuming wakes the workers.
     assert!(st.set_paused(true, &mut fx));
-    assert!(st.next_task(w, Duration::ZERO, &mut fx).is_none());
+    let one = st.next_task(w, Duration::ZERO, &mut fx).unwrap();
+    assert!(st.next_task(WorkerId(1), Duration::ZERO, &mut fx).is_none());
     let woken = fx.woken;
     assert!(st.set_paused(false, &mut fx));
     assert!(fx.woken > woken);
-    assert!(st.next_task(w, Duration::ZERO, &mut fx).is_some());
+    assert!(st.next_task(WorkerId(1), Duration::ZERO, &mut fx).is_some());
+    drop(one);
     // The limit fails the newest job with the message given.
     assert_eq!(st.newest_graph_job(), Some(job));
     assert!(st.fail_for_memory(
@@ -318,12 +320,27 @@ fn pause_holds_new_tasks_until_memory_drops_and_the_limit_fails_the_newest_job()
     e.check_memory();
     assert!(e.paused());
     assert!(e.snapshot().memory.paused);
+    let (active, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let (a2, m2) = (active.clone(), most.clone());
+    let counted = Layer::new(
+        "counted",
+        6,
+        vec![],
+        Arc::new(FnKernel(move |i, _: &Inputs, _: &TaskContext| {
+            let n = a2.fetch_add(1, Ordering::SeqCst) + 1;
+            m2.fetch_max(n, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis(20));
+            a2.fetch_sub(1, Ordering::SeqCst);
+            Ok(chunk(i))
+        })),
+    );
+    let paused_job = e.compute(&Graph::new(total(&counted, DepPattern::All, 1)), "paused");
+    assert_eq!(float(&paused_job.wait().unwrap()[0]), 15000.0);
+    assert_eq!(most.load(Ordering::SeqCst), 1, "paused: one task at a time");
     let job = e.compute(
         &Graph::new(total(&chunks("c", 4), DepPattern::All, 1)),
         "held",
     );
-    std::thread::sleep(Duration::from_millis(150));
-    assert_eq!(job.progress().0, 0, "no task starts while paused");
     e.set_process_memory_for_tests(Some(500 * KB));
     e.check_memory();
     assert!(!e.paused());
