@@ -88,8 +88,8 @@ impl JobGraph {
         let mut slot_of: HashMap<LayerId, u32> = HashMap::new();
         for (l, _) in outputs {
             for layer in l.topo() {
-                if !slot_of.contains_key(&layer.id) {
-                    slot_of.insert(layer.id, order.len() as u32);
+                if let std::collections::hash_map::Entry::Vacant(e) = slot_of.entry(layer.id) {
+                    e.insert(order.len() as u32);
                     order.push(layer);
                 }
             }

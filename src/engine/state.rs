@@ -513,6 +513,7 @@ impl State {
     }
 
     /// End a job in any final state: free its tasks, settle its store entries, notify.
+    #[allow(clippy::too_many_arguments)]
     pub fn end_job(
         &mut self,
         job: JobId,

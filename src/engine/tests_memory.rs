@@ -186,7 +186,7 @@ fn spilled_intermediates_are_loaded_by_their_consumer_and_deleted_when_released(
     drop(a);
     st.finish(job, task, w, Duration::ZERO, r, Duration::ZERO, &mut fx);
     let out = fx.completed[0].as_ref().unwrap();
-    assert_eq!(float(&out[0]), 1000.0 * (0 + 1 + 2 + 3) as f64);
+    assert_eq!(float(&out[0]), 1000.0 * (1 + 2 + 3) as f64);
     assert_eq!((st.held, st.spilled), (0, 0));
     assert_eq!(dir.used(), 0, "spill files deleted with their tasks");
 }
