@@ -48,6 +48,8 @@ pub(crate) struct Monitor {
     last_cancel: Option<Instant>,
     /// The last problem logged, so a persisting one is logged once.
     last_problem: Option<String>,
+    /// A limit was set at the last look (so removing it resumes paused workers).
+    limited: bool,
 }
 
 impl Shared {
@@ -95,9 +97,13 @@ impl Monitor {
         let cfg = s.config.lock().clone();
         let th = Thresholds::of(&cfg);
         if th.limit.is_none() {
-            s.with_state(|st, _, fx| st.set_paused(false, fx));
+            // Without a limit the monitor stays off the state lock (the scheduler's hot path).
+            if std::mem::take(&mut self.limited) {
+                s.with_state(|st, _, fx| st.set_paused(false, fx));
+            }
             return;
         }
+        self.limited = true;
         let mut process = s.process_memory();
         let managed = {
             let st = s.state.lock();
