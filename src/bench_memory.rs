@@ -154,16 +154,18 @@ pub fn run_memory_bench(dir: &Path, cfg: EngineConfig, factor: f64) -> Result<Ve
         std::fs::write(nc_dir.join(".done"), b"ok")
             .map_err(|e| crate::error::Error::io(&nc_dir, e))?;
     }
-    // CSV: BOM daily rainfall, 35 years a station (about 39 bytes a row, 500 kB a station).
+    // CSV: BOM daily rainfall (about 39 bytes a row); the generator knows at most ~1000 station codes,
+    // so up to 900 stations with as many years as the size needs.
     let csv_dir = dir.join("csv");
-    let stations = (target / (35 * 365 * 39)).max(1) as usize;
+    let stations = (target / (35 * 365 * 39)).clamp(1, 900) as usize;
+    let years = (target / (stations as u64 * 365 * 39)).clamp(1, 400) as i32;
     if !csv_dir.join(".done").exists() {
         let _ = std::fs::remove_dir_all(&csv_dir);
         write_bom_demo(
             &csv_dir,
             &BomDemoOptions {
                 stations,
-                first_year: 1990,
+                first_year: 2025 - years,
                 last_year: 2024,
                 seed: 7,
                 missing_fraction: 0.03,
