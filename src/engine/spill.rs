@@ -247,11 +247,47 @@ fn decode(path: &Path) -> Result<Value> {
     }
 }
 
+/// Plain numbers: no padding, every bit pattern valid, so a slice of them is a slice of bytes.
+trait Plain: Copy + Default {}
+impl Plain for f32 {}
+impl Plain for f64 {}
+impl Plain for i8 {}
+impl Plain for u8 {}
+impl Plain for i16 {}
+impl Plain for i32 {}
+impl Plain for i64 {}
+
+/// The bytes of `s` in memory order (little-endian on the hosts we build for, see `le_bytes!`).
+fn bytes_of<T: Plain>(s: &[T]) -> &[u8] {
+    // SAFETY: `T: Plain` has no padding; the byte slice covers exactly the memory of `s`.
+    unsafe { std::slice::from_raw_parts(s.as_ptr().cast::<u8>(), std::mem::size_of_val(s)) }
+}
+
+/// Values of `T` from their bytes in memory order (the length a multiple of the width).
+fn values_of<T: Plain>(b: &[u8]) -> Vec<T> {
+    let n = b.len() / std::mem::size_of::<T>();
+    let mut v = vec![T::default(); n];
+    // SAFETY: `v` has room for `n` values, `T: Plain` accepts any bit pattern, the regions are distinct.
+    unsafe {
+        std::ptr::copy_nonoverlapping(
+            b.as_ptr(),
+            v.as_mut_ptr().cast::<u8>(),
+            n * std::mem::size_of::<T>(),
+        )
+    };
+    v
+}
+
 macro_rules! le_bytes {
     ($a:expr, $out:expr) => {{
         let a = $a.as_standard_layout();
-        for v in a.iter() {
-            $out.extend_from_slice(&v.to_le_bytes());
+        match a.as_slice() {
+            Some(s) if cfg!(target_endian = "little") => $out.extend_from_slice(bytes_of(s)),
+            _ => {
+                for v in a.iter() {
+                    $out.extend_from_slice(&v.to_le_bytes());
+                }
+            }
         }
     }};
 }
@@ -303,10 +339,13 @@ fn encode_array(a: &NdArray) -> Vec<u8> {
 macro_rules! from_le {
     ($t:ty, $shape:expr, $raw:expr, $variant:path) => {{
         const W: usize = std::mem::size_of::<$t>();
-        let v: Vec<$t> = $raw
-            .chunks_exact(W)
-            .map(|c| <$t>::from_le_bytes(c.try_into().expect("chunk width")))
-            .collect();
+        let v: Vec<$t> = if cfg!(target_endian = "little") {
+            values_of::<$t>(&$raw)
+        } else {
+            $raw.chunks_exact(W)
+                .map(|c| <$t>::from_le_bytes(c.try_into().expect("chunk width")))
+                .collect()
+        };
         ArrayD::from_shape_vec(IxDyn(&$shape), v).ok().map($variant)
     }};
 }
