@@ -4,13 +4,10 @@
 //! persist of about 3 × the limit that must complete by spilling.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::engine::memory::{trim, Probe};
-use crate::engine::{Engine, EngineConfig, Event};
-use crate::error::Result;
+use crate::engine::EngineConfig;
+use crate::error::{Error, Result};
 use crate::io::demo_bom::{bom_demo_glob, write_bom_demo, BomDemoOptions};
 use crate::io::demo_cmip6::{write_cmip6_demo, Cmip6DemoOptions};
 use crate::units::format_bytes;
@@ -22,8 +19,7 @@ pub struct MemoryFigures {
     /// Bytes of input on disk.
     pub input: u64,
     pub limit: u64,
-    /// Process memory when the workload started, and its peak while it ran.
-    pub baseline: u64,
+    /// Peak resident memory of the process that ran it.
     pub peak: u64,
     /// Bytes spilled to disk at the end (persist).
     pub spilled: u64,
@@ -31,47 +27,11 @@ pub struct MemoryFigures {
     pub ok: bool,
     /// The script's output (last lines) or its error.
     pub output: String,
-    /// Pause/resume/limit events logged while it ran.
-    pub events: Vec<String>,
 }
 
 impl MemoryFigures {
     pub fn peak_ratio(&self) -> f64 {
         self.peak as f64 / self.limit as f64
-    }
-}
-
-/// Samples process memory every 5 ms on its own thread, keeping the maximum.
-struct Sampler {
-    peak: Arc<AtomicU64>,
-    stop: Arc<AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Sampler {
-    fn start() -> Sampler {
-        let peak = Arc::new(AtomicU64::new(0));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (p, s) = (peak.clone(), stop.clone());
-        let thread = std::thread::Builder::new()
-            .name("tessera-bench-rss".into())
-            .spawn(move || {
-                let mut probe = Probe::new();
-                while !s.load(Ordering::Relaxed) {
-                    p.fetch_max(probe.process_rss(), Ordering::Relaxed);
-                    std::thread::sleep(Duration::from_millis(5));
-                }
-            })
-            .ok();
-        Sampler { peak, stop, thread }
-    }
-
-    fn finish(mut self) -> u64 {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-        self.peak.load(Ordering::Relaxed)
     }
 }
 
@@ -88,50 +48,86 @@ fn dir_bytes(dir: &Path) -> u64 {
         .sum()
 }
 
-/// Run one script on `engine`, measuring peak process memory.
-fn measure(engine: &Engine, name: &str, input: u64, limit: u64, script: &str) -> MemoryFigures {
-    trim();
-    let logs = engine.subscribe();
-    let baseline = Probe::new().process_rss();
-    let sampler = Sampler::start();
-    let t0 = Instant::now();
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = crate::lang::run_script(engine.clone(), script, name, true, &mut out, &mut err);
-    let elapsed = t0.elapsed();
-    let peak = sampler.finish();
-    let spilled = engine.snapshot().memory.spilled;
-    let events = logs
-        .try_iter()
-        .filter_map(|ev| match ev {
-            Event::Log { message, .. }
-                if ["paused", "resumed", "memory limit", "cannot spill"]
-                    .iter()
-                    .any(|p| message.starts_with(p)) =>
-            {
-                Some(message.to_string())
-            }
-            _ => None,
-        })
+/// Run one script in a fresh `tessera run` process (`exe`) with the limit, measuring its peak resident
+/// memory (the kernel's high-water mark, from `wait4`): each workload starts from a clean process, as a
+/// user's session would.
+fn measure(
+    exe: &Path,
+    dir: &Path,
+    name: &str,
+    input: u64,
+    cfg: &EngineConfig,
+    script: &str,
+) -> Result<MemoryFigures> {
+    let limit = cfg.memory_limit.unwrap_or(0);
+    let slug: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
         .collect();
-    let text = String::from_utf8_lossy(if code == 0 { &out } else { &err }).to_string();
-    let tail: Vec<&str> = text.lines().rev().take(6).collect();
-    MemoryFigures {
+    let script_path = dir.join(format!("{slug}.tess"));
+    let out_path = dir.join(format!("{slug}.out"));
+    std::fs::write(&script_path, script).map_err(|e| Error::io(&script_path, e))?;
+    let out = std::fs::File::create(&out_path).map_err(|e| Error::io(&out_path, e))?;
+    let err = out.try_clone().map_err(|e| Error::io(&out_path, e))?;
+    let mut cmd = std::process::Command::new(exe);
+    // The child reports the bytes it spilled in all on its last line.
+    cmd.env("TESSERA_REPORT_SPILLED", "1")
+        .arg("run")
+        .arg(&script_path)
+        .arg("--memory-limit")
+        .arg(limit.to_string())
+        .arg("--threads")
+        .arg(cfg.threads.to_string())
+        .stdout(out)
+        .stderr(err);
+    if let Some(d) = &cfg.spill_dir {
+        cmd.arg("--spill-dir").arg(d);
+    }
+    let t0 = Instant::now();
+    let child = cmd
+        .spawn()
+        .map_err(|e| Error::value(format!("cannot run {}: {e}", exe.display())))?;
+    let mut status = 0;
+    // SAFETY: a zeroed rusage is valid; wait4 fills it for our own child.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    let r = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut ru) };
+    let elapsed = t0.elapsed();
+    if r < 0 {
+        return Err(Error::value(format!(
+            "waiting for the benchmark process: {}",
+            std::io::Error::last_os_error()
+        )));
+    }
+    let ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
+    let text = std::fs::read_to_string(&out_path).unwrap_or_default();
+    let tail: Vec<&str> = text.lines().rev().take(8).collect();
+    let spilled = text
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("spilled bytes:"))
+        .filter_map(|v| v.trim().parse::<u64>().ok())
+        .next_back()
+        .unwrap_or(0);
+    Ok(MemoryFigures {
         name: name.to_string(),
         input,
         limit,
-        baseline,
-        peak,
+        // ru_maxrss is in kilobytes on Linux.
+        peak: ru.ru_maxrss as u64 * 1024,
         spilled,
         elapsed,
-        ok: code == 0,
+        ok,
         output: tail.into_iter().rev().collect::<Vec<_>>().join("\n"),
-        events,
-    }
+    })
 }
 
 /// Generate the data under `dir` and run the three workloads with `limit` bytes of memory.
 /// `cfg.memory_limit` must be set.
-pub fn run_memory_bench(dir: &Path, cfg: EngineConfig, factor: f64) -> Result<Vec<MemoryFigures>> {
+pub fn run_memory_bench(
+    exe: &Path,
+    dir: &Path,
+    cfg: EngineConfig,
+    factor: f64,
+) -> Result<Vec<MemoryFigures>> {
     let limit = cfg.memory_limit.unwrap_or(256_000_000);
     let target = (limit as f64 * factor) as u64;
     // netCDF: 180 × 360 float32 a day, one year a file (about 95 MB each).
@@ -151,8 +147,7 @@ pub fn run_memory_bench(dir: &Path, cfg: EngineConfig, factor: f64) -> Result<Ve
                 zlib: false,
             },
         )?;
-        std::fs::write(nc_dir.join(".done"), b"ok")
-            .map_err(|e| crate::error::Error::io(&nc_dir, e))?;
+        std::fs::write(nc_dir.join(".done"), b"ok").map_err(|e| Error::io(&nc_dir, e))?;
     }
     // CSV: BOM daily rainfall (about 39 bytes a row); the generator knows at most ~1000 station codes,
     // so up to 900 stations with as many years as the size needs.
@@ -171,53 +166,54 @@ pub fn run_memory_bench(dir: &Path, cfg: EngineConfig, factor: f64) -> Result<Ve
                 missing_fraction: 0.03,
             },
         )?;
-        std::fs::write(csv_dir.join(".done"), b"ok")
-            .map_err(|e| crate::error::Error::io(&csv_dir, e))?;
+        std::fs::write(csv_dir.join(".done"), b"ok").map_err(|e| Error::io(&csv_dir, e))?;
     }
     let nc_bytes = dir_bytes(&nc_dir);
     let csv_bytes = dir_bytes(&csv_dir);
-    let engine = Engine::new(EngineConfig {
+    let cfg = EngineConfig {
         memory_limit: Some(limit),
         ..cfg
-    });
+    };
     let nc_glob = nc_dir.join("pr_day_*.nc");
     let csv_glob = bom_demo_glob(&csv_dir);
     let mut out = Vec::new();
     out.push(measure(
-        &engine,
+        exe,
+        dir,
         "netCDF mean over time",
         nc_bytes,
-        limit,
+        &cfg,
         &format!(
-            "ds = open_mfdataset({:?}, chunks={{\"time\": 30}})\nm = ds.pr.mean(\"time\").compute()\nm.max()\n",
+            "ds = open_mfdataset({:?}, chunks={{\"time\": 30}})\nm = ds.pr.mean(\"time\").compute()\nm\n",
             nc_glob.display().to_string()
         ),
-    ));
+    )?);
     out.push(measure(
-        &engine,
+        exe,
+        dir,
         "CSV filter + groupby",
         csv_bytes,
-        limit,
+        &cfg,
         &format!(
             "ddf = read_csv({:?})\nwet = ddf[ddf[\"Rainfall amount (millimetres)\"] > 1]\n\
-             r = wet.groupby(\"Bureau of Meteorology station number\")[\"Rainfall amount (millimetres)\"].mean().compute()\nr.max()\n",
+             r = wet.groupby(\"Bureau of Meteorology station number\")[\"Rainfall amount (millimetres)\"].mean().compute()\nr\n",
             csv_glob
         ),
-    ));
+    )?);
     // Persist about 3 × the limit of the netCDF data (whole 30-day chunks), then reduce it.
     let day = 180 * 360 * 4u64;
     let days = ((3 * limit) / day).div_ceil(30) * 30;
-    engine.restart();
     out.push(measure(
-        &engine,
+        exe,
+        dir,
         "persist 3x the limit",
         days * day,
-        limit,
+        &cfg,
         &format!(
-            "ds = open_mfdataset({:?}, chunks={{\"time\": 30}})\np = ds.pr.isel(time=slice(0, {days})).persist()\nwait(p)\np.mean(\"time\").max().compute()\n",
+            "ds = open_mfdataset({:?}, chunks={{\"time\": 30}})\np = ds.pr.isel(time=slice(0, {days})).persist()\nwait(p)\np.mean(\"time\").compute()\n",
             nc_glob.display().to_string()
         ),
-    ));
+    )?);
     Ok(out)
 }
 
@@ -231,20 +227,16 @@ pub fn format_report(figs: &[MemoryFigures]) -> String {
     let mut s = String::new();
     for f in figs {
         s.push_str(&format!(
-            "{:<24} input {:>10}  limit {:>10}  baseline {:>10}  peak {:>10}  peak/limit {:.2}  spilled {:>10}  {:.1} s  {}\n",
+            "{:<24} input {:>10}  limit {:>10}  peak RSS {:>10}  peak/limit {:.2}  spilled {:>10}  {:.1} s  {}\n",
             f.name,
             format_bytes(f.input),
             format_bytes(f.limit),
-            format_bytes(f.baseline),
             format_bytes(f.peak),
             f.peak_ratio(),
             format_bytes(f.spilled),
             f.elapsed.as_secs_f64(),
             if f.ok { "ok" } else { "FAILED" }
         ));
-        for e in &f.events {
-            s.push_str(&format!("    event: {e}\n"));
-        }
         for l in f.output.lines() {
             s.push_str(&format!("    | {l}\n"));
         }

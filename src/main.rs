@@ -134,13 +134,17 @@ fn run_script(file: &PathBuf, no_wait: bool, cfg: EngineConfig) -> anyhow::Resul
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
     let code = tessera::lang::run_script(
-        engine,
+        engine.clone(),
         &source,
         &name,
         !no_wait,
         &mut stdout.lock(),
         &mut stderr.lock(),
     );
+    // `tessera bench memory` reads what its child processes spilled from this line.
+    if std::env::var_os("TESSERA_REPORT_SPILLED").is_some() {
+        println!("spilled bytes: {}", engine.spilled_total());
+    }
     Ok(code.clamp(0, 255) as u8)
 }
 
@@ -222,7 +226,8 @@ fn bench_memory(factor: f64, dir: Option<PathBuf>, mut cfg: EngineConfig) -> any
         cfg.threads,
         dir.display()
     );
-    let figs = tessera::bench_memory::run_memory_bench(&dir, cfg, factor)?;
+    let exe = std::env::current_exe().context("cannot find the tessera executable")?;
+    let figs = tessera::bench_memory::run_memory_bench(&exe, &dir, cfg, factor)?;
     print!("{}", tessera::bench_memory::format_report(&figs));
     Ok(())
 }

@@ -50,6 +50,7 @@ pub(crate) struct Monitor {
     last_problem: Option<String>,
     /// A limit was set at the last look (so removing it resumes paused workers).
     limited: bool,
+    last_pause_log: Option<Instant>,
 }
 
 impl Shared {
@@ -140,7 +141,17 @@ impl Monitor {
                     format_bytes(pause_at)
                 )
             };
-            s.log(LogLevel::Warn, msg);
+            // Pausing can flap around the threshold: warn at most once a second, the rest is debug.
+            let level = if self
+                .last_pause_log
+                .is_none_or(|t| t.elapsed() >= Duration::from_secs(1))
+            {
+                self.last_pause_log = Some(Instant::now());
+                LogLevel::Warn
+            } else {
+                LogLevel::Debug
+            };
+            s.log(level, msg);
         }
         if d.over_limit && self.last_cancel.is_none_or(|t| t.elapsed() >= COOLDOWN) {
             let now = s.now_pub();
@@ -205,6 +216,7 @@ impl Monitor {
             // `c` drops here: a swapped value's memory is freed now.
         }
         if moved > 0 {
+            s.spilled_total.fetch_add(moved, Ordering::Relaxed);
             self.last_problem = None;
             s.log(
                 LogLevel::Debug,

@@ -38,6 +38,8 @@ pub(crate) struct Shared {
     pub(crate) spill: Mutex<Option<Arc<SpillDir>>>,
     /// Process memory as tests set it (0: read the real one).
     pub(crate) fake_process: AtomicU64,
+    /// Bytes spilled since the engine started (for reports).
+    pub(crate) spilled_total: AtomicU64,
 }
 
 impl Shared {
@@ -55,6 +57,7 @@ impl Shared {
             probe: Mutex::new(memory::Probe::new()),
             spill: Mutex::new(None),
             fake_process: AtomicU64::new(0),
+            spilled_total: AtomicU64::new(0),
         }
     }
 

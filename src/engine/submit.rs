@@ -322,6 +322,11 @@ impl Engine {
         }
     }
 
+    /// Bytes spilled to disk since the engine started (spilled data later released included).
+    pub fn spilled_total(&self) -> u64 {
+        self.shared().spilled_total.load(Ordering::Relaxed)
+    }
+
     /// Whether workers are paused for memory now.
     pub fn paused(&self) -> bool {
         self.shared().state.lock().paused
