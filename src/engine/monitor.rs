@@ -106,6 +106,13 @@ impl Monitor {
         }
         self.limited = true;
         let mut process = s.process_memory();
+        // Above the spill threshold, first hand freed pages back to the OS: jemalloc keeps them resident
+        // for seconds, and pausing, spilling or failing a job for memory already free would be wrong.
+        let high = th.spill.or(th.pause).or(th.limit).unwrap_or(u64::MAX);
+        if process > high {
+            memory::trim();
+            process = s.process_memory();
+        }
         let managed = {
             let st = s.state.lock();
             st.store.bytes + st.held

@@ -41,12 +41,17 @@ pub struct Assignment {
     /// Inputs that are on disk: (position in `inputs`, file). Load them with [`Assignment::load_spilled`]
     /// after the lock is released.
     pub spilled: Vec<(usize, Arc<SpillFile>)>,
+    /// A stored input that is gone (released or cancelled meanwhile): the task fails saying so.
+    pub lost: Option<String>,
 }
 
 impl Assignment {
     /// Read spilled inputs back into `inputs` (outside the state lock). A missing or damaged spill file
     /// is an error naming it; the task then fails like any other.
     pub fn load_spilled(&mut self) -> Result<(), Error> {
+        if let Some(l) = self.lost.take() {
+            return Err(Error::Cancelled(l));
+        }
         for (i, f) in std::mem::take(&mut self.spilled) {
             self.inputs[i] = Arc::new(f.load()?);
         }
@@ -111,14 +116,16 @@ impl State {
                 let key = graph.key(tid);
                 match self.store.entries.get_mut(&key) {
                     Some(e) => match &mut e.state {
-                        EntryState::Memory { value, .. } => {
+                        // Jobs read stored values from the store when a consumer starts: holding them
+                        // here would keep them from being spilled.
+                        EntryState::Memory { .. } => {
                             have.push(tid);
                             e.tick = self.clock;
-                            TaskState::Memory(value.clone())
+                            TaskState::Stored
                         }
-                        EntryState::Spilled { file, .. } => {
+                        EntryState::Spilled { .. } => {
                             have.push(tid);
-                            TaskState::Spilled(file.clone())
+                            TaskState::Stored
                         }
                         EntryState::Pending { waiters, .. } => {
                             waiters.push((id, tid));
@@ -227,6 +234,8 @@ impl State {
             let graph = job.graph.as_ref().expect("graph job");
             let tid = TaskId(t);
             let mut spilled = Vec::new();
+            let mut lost = None;
+            let store = &self.store;
             let inputs: Vec<Arc<Value>> = graph
                 .inputs_of(tid)
                 .iter()
@@ -237,7 +246,25 @@ impl State {
                         spilled.push((i, f.clone()));
                         on_disk()
                     }
-                    _ => unreachable!("input of a ready task is in memory or on disk"),
+                    TaskState::Stored => {
+                        match store.entries.get(&graph.key(*d)).map(|e| &e.state) {
+                            Some(EntryState::Memory { value, .. }) => value.clone(),
+                            Some(EntryState::Spilled { file, .. }) => {
+                                spilled.push((i, file.clone()));
+                                on_disk()
+                            }
+                            _ => {
+                                let k = graph.key(*d);
+                                lost = Some(format!(
+                                    "('{}', {}) was released",
+                                    graph.layer_of(*d).name,
+                                    k.index
+                                ));
+                                on_disk()
+                            }
+                        }
+                    }
+                    _ => unreachable!("input of a ready task is in memory, on disk or stored"),
                 })
                 .collect();
             let layer = graph.layer_of(tid).clone();
@@ -257,6 +284,7 @@ impl State {
                 inputs,
                 cancel: job.cancel.clone(),
                 spilled,
+                lost,
             });
         }
         None
@@ -339,7 +367,7 @@ impl State {
                         e.tick = self.clock;
                     }
                     for (wj, wt) in waiters {
-                        self.deliver(wj, wt, value.clone(), now, fx);
+                        self.deliver(wj, wt, now, fx);
                     }
                 }
                 self.value_arrived(job, task, fx);
@@ -400,21 +428,14 @@ impl State {
     }
 
     /// A persisted value another job computed arrived for task `t` of `job`.
-    fn deliver(
-        &mut self,
-        job: JobId,
-        t: TaskId,
-        value: Arc<Value>,
-        now: Duration,
-        fx: &mut dyn Effects,
-    ) {
+    fn deliver(&mut self, job: JobId, t: TaskId, now: Duration, fx: &mut dyn Effects) {
         let Some(j) = self.jobs.get_mut(&job) else {
             return;
         };
         if !matches!(j.tasks[t.idx()], TaskState::AwaitingStore) {
             return;
         }
-        j.set(t.idx(), TaskState::Memory(value));
+        j.set(t.idx(), TaskState::Stored);
         self.value_arrived(job, t, fx);
         fx.wake();
         self.check_complete(job, now, fx);
@@ -491,9 +512,19 @@ impl State {
                 .iter()
                 .map(|o| match &j.tasks[o.idx()] {
                     TaskState::Memory(v) => Ok(v.clone()),
-                    // Only persisted data read straight back is spilled here (the spiller leaves outputs
-                    // alone): load it, under the lock, as this is rare.
+                    // The spiller leaves job outputs alone; only persisted data read straight back can be
+                    // on disk here: load it, under the lock, as this is rare.
                     TaskState::Spilled(f) => f.load().map(Arc::new),
+                    TaskState::Stored => match self.store.entries.get(&g.key(*o)).map(|e| &e.state)
+                    {
+                        Some(EntryState::Memory { value, .. }) => Ok(value.clone()),
+                        Some(EntryState::Spilled { file, .. }) => file.load().map(Arc::new),
+                        _ => Err(Error::Cancelled(format!(
+                            "('{}', {}) was released",
+                            g.layer_of(*o).name,
+                            g.key(*o).index
+                        ))),
+                    },
                     _ => unreachable!("outputs ready"),
                 })
                 .collect()
