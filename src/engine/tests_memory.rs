@@ -441,3 +441,71 @@ fn a_spill_file_deleted_underneath_fails_the_job_clearly_and_the_guard_gives_num
     let err = e.reconfigure(cfg).unwrap_err().to_string();
     assert!(err.contains("cannot use this directory"), "{err}");
 }
+
+#[test]
+fn a_dependent_job_reads_stored_values_when_its_task_starts_so_they_stay_spillable() {
+    let parent = tempfile::tempdir().unwrap();
+    let dir = SpillDir::create(Some(parent.path()), None).unwrap();
+    let src = chunks("chunks", 2);
+    let mut st = State::default();
+    let mut fx = Recorder::default();
+    for k in src.keys() {
+        st.store.acquire(k, &src.name, JobId(1));
+    }
+    let jg = JobGraph::build(&[(src.clone(), vec![0, 1])], |_| false);
+    st.submit(
+        Job::new(JobId(1), JobKind::Persist, "p", Some(jg), true),
+        Duration::ZERO,
+        &mut fx,
+    );
+    // Submitted while the persist is pending: it waits on the store.
+    let sum = total(&src, DepPattern::All, 1);
+    let jg = JobGraph::build(&[(sum.clone(), vec![0])], |k| st.store.contains(k));
+    st.submit(
+        Job::new(JobId(2), JobKind::Compute, "sum", Some(jg), false),
+        Duration::ZERO,
+        &mut fx,
+    );
+    let w = WorkerId(0);
+    for _ in 0..2 {
+        let a = st.next_task(w, Duration::ZERO, &mut fx).unwrap();
+        assert_eq!(a.job, JobId(1), "the older job's tasks first");
+        let (job, task, i) = (a.job, a.task, a.index);
+        drop(a);
+        st.finish(
+            job,
+            task,
+            w,
+            Duration::ZERO,
+            Ok(chunk(i)),
+            Duration::ZERO,
+            &mut fx,
+        );
+    }
+    // Only the store holds the values: both can go to disk while the dependent waits to run.
+    let c = st.spill_candidates(u64::MAX);
+    assert_eq!(c.len(), 2);
+    for c in &c {
+        assert!(st.apply_spill(c, dir.write(&c.value, c.bytes).unwrap()));
+    }
+    drop(c);
+    assert_eq!((st.store.bytes, st.store.spilled), (0, 16_000));
+    let mut a = st.next_task(w, Duration::ZERO, &mut fx).unwrap();
+    assert_eq!((a.job, a.spilled.len()), (JobId(2), 2));
+    a.load_spilled().unwrap();
+    let r = a.layer.kernel.run(
+        a.index,
+        &Inputs::new(&a.inputs, &a.bounds),
+        &TaskContext {
+            key: a.layer.key(a.index),
+            layer_name: &a.layer.name,
+            worker: w,
+            cancel: &a.cancel,
+        },
+    );
+    let (job, task) = (a.job, a.task);
+    drop(a);
+    st.finish(job, task, w, Duration::ZERO, r, Duration::ZERO, &mut fx);
+    let out = fx.completed.last().unwrap().as_ref().unwrap();
+    assert_eq!(float(&out[0]), 1000.0);
+}
