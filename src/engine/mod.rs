@@ -15,6 +15,7 @@ mod runtime;
 pub mod snapshot;
 pub mod spill;
 pub mod state;
+mod state_jobs;
 pub mod store;
 mod submit;
 pub mod value;
