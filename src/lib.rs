@@ -15,6 +15,7 @@ static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 pub mod array;
 pub mod bench;
+pub mod bench_memory;
 pub mod demo;
 pub mod engine;
 pub mod error;

@@ -37,6 +37,9 @@ struct EngineArgs {
     /// Memory limit, as Dask writes it: 2GB, 1.5GiB, 500MB.
     #[arg(long, global = true)]
     memory_limit: Option<String>,
+    /// Where data spilled to disk goes (default: a fresh directory under the system temp dir).
+    #[arg(long, global = true)]
+    spill_dir: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -77,8 +80,17 @@ enum Command {
         #[arg(long)]
         netcdf_only: bool,
     },
-    /// Measure scheduler overhead per task on no-op fan-in graphs.
+    /// Measure scheduler overhead per task on no-op fan-in graphs; `bench memory`: peak memory of
+    /// larger-than-memory workloads under --memory-limit (default 256MB).
     Bench {
+        /// `memory` for the larger-than-memory workloads.
+        what: Option<String>,
+        /// Memory bench: data size as a multiple of the limit.
+        #[arg(long, default_value_t = 10.0)]
+        factor: f64,
+        /// Memory bench: where the generated data goes (kept for the next run).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
         /// Leaf task counts.
         #[arg(long, value_delimiter = ',', default_values_t = [10_000u32, 100_000, 1_000_000])]
         tasks: Vec<u32>,
@@ -100,6 +112,9 @@ fn engine_config(args: &EngineArgs) -> anyhow::Result<EngineConfig> {
         cfg.memory_limit =
             Some(tessera::units::parse_bytes(m).with_context(|| format!("--memory-limit {m:?}"))?);
     }
+    if let Some(d) = &args.spill_dir {
+        cfg.spill_dir = Some(d.clone());
+    }
     Ok(cfg)
 }
 
@@ -119,13 +134,17 @@ fn run_script(file: &PathBuf, no_wait: bool, cfg: EngineConfig) -> anyhow::Resul
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
     let code = tessera::lang::run_script(
-        engine,
+        engine.clone(),
         &source,
         &name,
         !no_wait,
         &mut stdout.lock(),
         &mut stderr.lock(),
     );
+    // `tessera bench memory` reads what its child processes spilled from this line.
+    if std::env::var_os("TESSERA_REPORT_SPILLED").is_some() {
+        println!("spilled bytes: {}", engine.spilled_total());
+    }
     Ok(code.clamp(0, 255) as u8)
 }
 
@@ -198,6 +217,21 @@ fn bench(tasks: &[u32], events: bool, cfg: EngineConfig) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn bench_memory(factor: f64, dir: Option<PathBuf>, mut cfg: EngineConfig) -> anyhow::Result<()> {
+    let limit = *cfg.memory_limit.get_or_insert(256_000_000);
+    let dir = dir.unwrap_or_else(tessera::bench_memory::default_bench_dir);
+    println!(
+        "larger-than-memory workloads: limit {}, data {factor}x the limit, {} threads, data in {}",
+        tessera::units::format_bytes(limit),
+        cfg.threads,
+        dir.display()
+    );
+    let exe = std::env::current_exe().context("cannot find the tessera executable")?;
+    let figs = tessera::bench_memory::run_memory_bench(&exe, &dir, cfg, factor)?;
+    print!("{}", tessera::bench_memory::format_report(&figs));
+    Ok(())
+}
+
 fn workbench(session: Option<PathBuf>, cli: &Cli, cfg: EngineConfig) -> anyhow::Result<()> {
     let session_file = match session {
         Some(f) => {
@@ -226,7 +260,18 @@ fn real_main() -> anyhow::Result<u8> {
         Some(Command::Run { file, no_wait }) => run_script(file, *no_wait, cfg),
         Some(Command::Open { file }) => workbench(Some(file.clone()), &cli, cfg).map(|_| 0),
         Some(cmd @ Command::Demo { .. }) => demo(cmd).map(|_| 0),
-        Some(Command::Bench { tasks, no_events }) => bench(tasks, !no_events, cfg).map(|_| 0),
+        Some(Command::Bench { what: Some(w), .. }) if w != "memory" => {
+            bail!("unknown benchmark {w:?}: use `tessera bench` or `tessera bench memory`")
+        }
+        Some(Command::Bench {
+            what: Some(_),
+            factor,
+            data_dir,
+            ..
+        }) => bench_memory(*factor, data_dir.clone(), cfg).map(|_| 0),
+        Some(Command::Bench {
+            tasks, no_events, ..
+        }) => bench(tasks, !no_events, cfg).map(|_| 0),
         None => workbench(None, &cli, cfg).map(|_| 0),
     }
 }

@@ -58,7 +58,8 @@ pub struct FutureInfo {
     pub location: &'static str,
 }
 
-/// The outcome of a job: the output tasks' values, in output order.
+/// The outcome of a job: the output tasks' values, in output order. Empty for persist jobs: their values
+/// live behind the futures (where the engine may spill them to disk).
 pub type JobOutcome = Result<Vec<Arc<Value>>, Arc<Error>>;
 
 /// What a background (non-graph) job may do: report progress, emit output lines, check cancellation.

@@ -14,6 +14,7 @@ use super::events::{JobKind, JobStatus};
 use super::ids::{JobId, WorkerId};
 use super::jobgraph::JobGraph;
 use super::snapshot::{FailureInfo, JobSnapshot, LayerProgress};
+use super::spill::SpillFile;
 use super::store::Futures;
 use super::value::Value;
 
@@ -29,6 +30,10 @@ pub enum TaskState {
     },
     /// Finished; value held until its last consumer ran (and the job ends, for outputs).
     Memory(Arc<Value>),
+    /// Finished; value moved to disk (a worker loads it back when a consumer runs).
+    Spilled(Arc<SpillFile>),
+    /// Finished persisted output: the value lives in the store (which may spill it).
+    Stored,
     /// Finished and freed.
     Released,
     /// Persisted data still being computed by another job.
@@ -54,7 +59,7 @@ impl Counts {
             TaskState::Waiting(_) | TaskState::AwaitingStore => &mut self.waiting,
             TaskState::Ready => &mut self.ready,
             TaskState::Running { .. } => &mut self.running,
-            TaskState::Memory(_) => &mut self.memory,
+            TaskState::Memory(_) | TaskState::Spilled(_) | TaskState::Stored => &mut self.memory,
             TaskState::Released => &mut self.released,
             TaskState::Failed | TaskState::Cancelled => &mut self.erred,
         }
@@ -145,6 +150,11 @@ pub struct Job {
     pub layer_bytes: Vec<u64>,
     /// Persisted inputs this job reads: kept alive until it ends.
     pub holds: Vec<Arc<Futures>>,
+    /// When each task's value arrived (the state's clock), for least-recently-used spilling.
+    pub ticks: Vec<u64>,
+    /// Bytes (in memory terms) of this job's values spilled to disk, in all and per layer slot.
+    pub spilled: u64,
+    pub layer_spilled: Vec<u64>,
 }
 
 impl Job {
@@ -185,6 +195,9 @@ impl Job {
             output_lines: VecDeque::new(),
             layer_bytes: vec![0; nl],
             holds: Vec::new(),
+            ticks: vec![0; n],
+            spilled: 0,
+            layer_spilled: vec![0; nl],
         }
     }
 }

@@ -13,22 +13,30 @@ use super::store::EntryState;
 
 /// Managed bytes per layer, largest first: (layer name, bytes in memory, bytes spilled).
 pub fn by_layer(st: &State) -> Vec<(Arc<str>, u64, u64)> {
-    let mut m: HashMap<Arc<str>, u64> = HashMap::new();
+    let mut m: HashMap<Arc<str>, (u64, u64)> = HashMap::new();
     for e in st.store.entries.values() {
-        if let EntryState::Memory { bytes, .. } = e.state {
-            *m.entry(e.layer_name.clone()).or_default() += bytes;
+        match e.state {
+            EntryState::Memory { bytes, .. } => {
+                m.entry(e.layer_name.clone()).or_default().0 += bytes
+            }
+            EntryState::Spilled { bytes, .. } => {
+                m.entry(e.layer_name.clone()).or_default().1 += bytes
+            }
+            _ => {}
         }
     }
     for j in st.jobs.values() {
         if let Some(g) = &j.graph {
-            for (jl, b) in g.layers.iter().zip(&j.layer_bytes) {
-                if *b > 0 {
-                    *m.entry(jl.layer.name.clone()).or_default() += b;
+            for ((jl, b), sp) in g.layers.iter().zip(&j.layer_bytes).zip(&j.layer_spilled) {
+                if *b > 0 || *sp > 0 {
+                    let e = m.entry(jl.layer.name.clone()).or_default();
+                    e.0 += b;
+                    e.1 += sp;
                 }
             }
         }
     }
-    let mut v: Vec<_> = m.into_iter().map(|(k, b)| (k, b, 0)).collect();
+    let mut v: Vec<_> = m.into_iter().map(|(k, (b, s))| (k, b, s)).collect();
     v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     v
 }

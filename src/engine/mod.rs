@@ -9,9 +9,13 @@ pub mod ids;
 pub mod job;
 pub mod jobgraph;
 pub mod memory;
+mod monitor;
+pub mod pressure;
 mod runtime;
 pub mod snapshot;
+pub mod spill;
 pub mod state;
+mod state_jobs;
 pub mod store;
 mod submit;
 pub mod value;
@@ -25,3 +29,5 @@ pub use ids::{JobId, Key, LayerId, TaskId, WorkerId};
 pub use value::{NdArray, Payload, Scalar, Value};
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_memory;

@@ -15,6 +15,7 @@ use super::graph::{Inputs, TaskContext};
 use super::ids::{JobId, Key, WorkerId};
 use super::job::JobSignal;
 use super::memory;
+use super::spill::SpillDir;
 use super::state::{Assignment, Effects, State};
 use super::store::{Futures, Releaser};
 use super::value::Value;
@@ -30,9 +31,15 @@ pub(crate) struct Shared {
     pub(crate) config: Mutex<EngineConfig>,
     /// Workers of an older pool generation exit at their next look at the queue.
     pool_gen: AtomicU64,
-    shutdown: AtomicBool,
+    pub(crate) shutdown: AtomicBool,
     pool: Mutex<Option<Arc<rayon::ThreadPool>>>,
     pub(crate) probe: Mutex<memory::Probe>,
+    /// Where spilled values go; created at the first spill, replaced on restart.
+    pub(crate) spill: Mutex<Option<Arc<SpillDir>>>,
+    /// Process memory as tests set it (0: read the real one).
+    pub(crate) fake_process: AtomicU64,
+    /// Bytes spilled since the engine started (for reports).
+    pub(crate) spilled_total: AtomicU64,
 }
 
 impl Shared {
@@ -48,6 +55,9 @@ impl Shared {
             shutdown: AtomicBool::new(false),
             pool: Mutex::new(None),
             probe: Mutex::new(memory::Probe::new()),
+            spill: Mutex::new(None),
+            fake_process: AtomicU64::new(0),
+            spilled_total: AtomicU64::new(0),
         }
     }
 
@@ -186,10 +196,11 @@ fn worker_loop(shared: Arc<Shared>, worker: WorkerId, generation: u64) {
         }
         let now = shared.now();
         match st.next_task(worker, now, &mut fx) {
-            Some(a) => {
+            Some(mut a) => {
                 drop(st);
                 shared.flush(&mut fx);
-                let res = run_assignment(&a, worker);
+                // Spilled inputs come back from disk here, outside the lock.
+                let res = a.load_spilled().and_then(|()| run_assignment(&a, worker));
                 let end = shared.now();
                 let Assignment {
                     job, task, inputs, ..
@@ -250,6 +261,8 @@ pub(crate) struct EngineInner {
 impl Drop for EngineInner {
     fn drop(&mut self) {
         self.shared.shutdown.store(true, Ordering::Release);
+        // The spill directory goes once the files still referenced by the state are dropped with it.
+        self.shared.spill.lock().take();
         let _guard = self.shared.state.lock();
         self.shared.work.notify_all();
     }

@@ -11,7 +11,8 @@ use super::events::{Event, JobStatus};
 use super::graph::Layer;
 use super::ids::{JobId, TaskId, WorkerId};
 use super::job::{Job, JobSignal, TaskState};
-use super::snapshot::{FailureInfo, JobSnapshot, RunningTask, TaskRecord};
+use super::snapshot::{FailureInfo, JobSnapshot, TaskRecord};
+use super::spill::SpillFile;
 use super::store::{EntryState, Futures, Store};
 use super::value::Value;
 use super::CancelToken;
@@ -37,6 +38,31 @@ pub struct Assignment {
     pub inputs: Vec<Arc<Value>>,
     pub bounds: Vec<u32>,
     pub cancel: CancelToken,
+    /// Inputs that are on disk: (position in `inputs`, file). Load them with [`Assignment::load_spilled`]
+    /// after the lock is released.
+    pub spilled: Vec<(usize, Arc<SpillFile>)>,
+    /// A stored input that is gone (released or cancelled meanwhile): the task fails saying so.
+    pub lost: Option<String>,
+}
+
+impl Assignment {
+    /// Read spilled inputs back into `inputs` (outside the state lock). A missing or damaged spill file
+    /// is an error naming it; the task then fails like any other.
+    pub fn load_spilled(&mut self) -> Result<(), Error> {
+        if let Some(l) = self.lost.take() {
+            return Err(Error::Cancelled(l));
+        }
+        for (i, f) in std::mem::take(&mut self.spilled) {
+            self.inputs[i] = Arc::new(f.load()?);
+        }
+        Ok(())
+    }
+}
+
+/// A placeholder for a spilled input until the worker loads it.
+fn on_disk() -> Arc<Value> {
+    static UNIT: std::sync::OnceLock<Arc<Value>> = std::sync::OnceLock::new();
+    UNIT.get_or_init(|| Arc::new(Value::Unit)).clone()
 }
 
 const STREAM_CAP: usize = 20_000;
@@ -52,10 +78,14 @@ pub struct State {
     /// Finished jobs, newest last, frozen as snapshots.
     pub history: VecDeque<JobSnapshot>,
     pub stream: VecDeque<TaskRecord>,
-    /// When set, no new task starts (memory pause); running ones finish.
+    /// When set, no new task starts while one runs (memory pause); running ones finish.
     pub paused: bool,
     /// Bytes of intermediates held by all jobs.
     pub held: u64,
+    /// Bytes (in memory terms) of job intermediates spilled to disk.
+    pub spilled: u64,
+    /// Counts finished tasks: the clock of least-recently-used spilling.
+    pub clock: u64,
     /// What each worker runs now (indexed by worker id).
     pub running: Vec<Option<(JobId, TaskId, Duration)>>,
     pub version: u64,
@@ -86,9 +116,16 @@ impl State {
                 let key = graph.key(tid);
                 match self.store.entries.get_mut(&key) {
                     Some(e) => match &mut e.state {
-                        EntryState::Memory { value, .. } => {
+                        // Jobs read stored values from the store when a consumer starts: holding them
+                        // here would keep them from being spilled.
+                        EntryState::Memory { .. } => {
                             have.push(tid);
-                            TaskState::Memory(value.clone())
+                            e.tick = self.clock;
+                            TaskState::Stored
+                        }
+                        EntryState::Spilled { .. } => {
+                            have.push(tid);
+                            TaskState::Stored
                         }
                         EntryState::Pending { waiters, .. } => {
                             waiters.push((id, tid));
@@ -168,14 +205,16 @@ impl State {
         self.ready.push(Reverse((job.0, prio, t.0)));
     }
 
-    /// The next task to run on `worker`, highest priority first; `None` when idle or paused.
+    /// The next task to run on `worker`, highest priority first; `None` when idle or paused. Paused, one
+    /// task still runs when none does: memory the engine cannot free (unmanaged, unspillable) would
+    /// otherwise stop all work for good; the limit still guards.
     pub fn next_task(
         &mut self,
         worker: WorkerId,
         now: Duration,
         fx: &mut dyn Effects,
     ) -> Option<Assignment> {
-        if self.paused {
+        if self.paused && self.running.iter().any(Option::is_some) {
             return None;
         }
         while let Some(Reverse((j, _, t))) = self.ready.pop() {
@@ -194,12 +233,38 @@ impl State {
             self.running[worker.idx()] = Some((jid, TaskId(t), now));
             let graph = job.graph.as_ref().expect("graph job");
             let tid = TaskId(t);
+            let mut spilled = Vec::new();
+            let mut lost = None;
+            let store = &self.store;
             let inputs: Vec<Arc<Value>> = graph
                 .inputs_of(tid)
                 .iter()
-                .map(|d| match &job.tasks[d.idx()] {
+                .enumerate()
+                .map(|(i, d)| match &job.tasks[d.idx()] {
                     TaskState::Memory(v) => v.clone(),
-                    _ => unreachable!("input of a ready task is in memory"),
+                    TaskState::Spilled(f) => {
+                        spilled.push((i, f.clone()));
+                        on_disk()
+                    }
+                    TaskState::Stored => {
+                        match store.entries.get(&graph.key(*d)).map(|e| &e.state) {
+                            Some(EntryState::Memory { value, .. }) => value.clone(),
+                            Some(EntryState::Spilled { file, .. }) => {
+                                spilled.push((i, file.clone()));
+                                on_disk()
+                            }
+                            _ => {
+                                let k = graph.key(*d);
+                                lost = Some(format!(
+                                    "('{}', {}) was released",
+                                    graph.layer_of(*d).name,
+                                    k.index
+                                ));
+                                on_disk()
+                            }
+                        }
+                    }
+                    _ => unreachable!("input of a ready task is in memory, on disk or stored"),
                 })
                 .collect();
             let layer = graph.layer_of(tid).clone();
@@ -218,6 +283,8 @@ impl State {
                 layer,
                 inputs,
                 cancel: job.cancel.clone(),
+                spilled,
+                lost,
             });
         }
         None
@@ -270,13 +337,18 @@ impl State {
                     .done
                     .store(j.done, std::sync::atomic::Ordering::Relaxed);
                 let stored = j.persist && j.is_output[ti];
-                if !stored {
+                self.clock += 1;
+                j.ticks[ti] = self.clock;
+                if stored {
+                    // The store alone holds persisted outputs, so it can spill them while the job runs.
+                    j.set(ti, TaskState::Stored);
+                } else {
                     j.bytes[ti] = bytes;
                     j.held += bytes;
                     j.layer_bytes[graph.task_slot[ti] as usize] += bytes;
                     self.held += bytes;
+                    j.set(ti, TaskState::Memory(value.clone()));
                 }
-                j.set(ti, TaskState::Memory(value.clone()));
                 fx.event(Event::TaskFinished {
                     job,
                     task,
@@ -289,9 +361,13 @@ impl State {
                     fx.event(Event::JobProgress { job, done, total });
                 }
                 if stored {
-                    let waiters = self.store.fulfil(layer.key(index), &value, bytes);
+                    let key = layer.key(index);
+                    let waiters = self.store.fulfil(key, &value, bytes);
+                    if let Some(e) = self.store.entries.get_mut(&key) {
+                        e.tick = self.clock;
+                    }
                     for (wj, wt) in waiters {
-                        self.deliver(wj, wt, value.clone(), now, fx);
+                        self.deliver(wj, wt, now, fx);
                     }
                 }
                 self.value_arrived(job, task, fx);
@@ -352,21 +428,14 @@ impl State {
     }
 
     /// A persisted value another job computed arrived for task `t` of `job`.
-    fn deliver(
-        &mut self,
-        job: JobId,
-        t: TaskId,
-        value: Arc<Value>,
-        now: Duration,
-        fx: &mut dyn Effects,
-    ) {
+    fn deliver(&mut self, job: JobId, t: TaskId, now: Duration, fx: &mut dyn Effects) {
         let Some(j) = self.jobs.get_mut(&job) else {
             return;
         };
         if !matches!(j.tasks[t.idx()], TaskState::AwaitingStore) {
             return;
         }
-        j.set(t.idx(), TaskState::Memory(value));
+        j.set(t.idx(), TaskState::Stored);
         self.value_arrived(job, t, fx);
         fx.wake();
         self.check_complete(job, now, fx);
@@ -406,13 +475,26 @@ impl State {
 
     fn release(&mut self, job: JobId, t: TaskId) {
         let j = self.jobs.get_mut(&job).expect("job");
-        if matches!(j.tasks[t.idx()], TaskState::Memory(_)) {
-            let b = std::mem::take(&mut j.bytes[t.idx()]);
-            j.held -= b;
-            let slot = j.graph.as_ref().expect("graph job").task_slot[t.idx()] as usize;
-            j.layer_bytes[slot] -= b;
-            self.held -= b;
-            j.set(t.idx(), TaskState::Released);
+        match j.tasks[t.idx()] {
+            TaskState::Memory(_) => {
+                let b = std::mem::take(&mut j.bytes[t.idx()]);
+                j.held -= b;
+                let slot = j.graph.as_ref().expect("graph job").task_slot[t.idx()] as usize;
+                j.layer_bytes[slot] -= b;
+                self.held -= b;
+                j.set(t.idx(), TaskState::Released);
+            }
+            TaskState::Spilled(_) => {
+                let b = std::mem::take(&mut j.bytes[t.idx()]);
+                j.spilled -= b;
+                let slot = j.graph.as_ref().expect("graph job").task_slot[t.idx()] as usize;
+                j.layer_spilled[slot] -= b;
+                self.spilled -= b;
+                // Dropping the state drops this task's reference to the file.
+                j.set(t.idx(), TaskState::Released);
+            }
+            TaskState::Stored => j.set(t.idx(), TaskState::Released),
+            _ => {}
         }
     }
 
@@ -422,15 +504,43 @@ impl State {
         if j.outputs_ready < g.outputs.len() {
             return;
         }
-        let values: Vec<Arc<Value>> = g
-            .outputs
-            .iter()
-            .map(|o| match &j.tasks[o.idx()] {
-                TaskState::Memory(v) => v.clone(),
-                _ => unreachable!("outputs ready"),
-            })
-            .collect();
-        self.end_job(job, JobStatus::Done, None, None, Some(values), now, fx);
+        // Persist jobs deliver nothing: their values live behind the futures (and may be on disk).
+        let values: Result<Vec<Arc<Value>>, Error> = if j.persist {
+            Ok(Vec::new())
+        } else {
+            g.outputs
+                .iter()
+                .map(|o| match &j.tasks[o.idx()] {
+                    TaskState::Memory(v) => Ok(v.clone()),
+                    // The spiller leaves job outputs alone; only persisted data read straight back can be
+                    // on disk here: load it, under the lock, as this is rare.
+                    TaskState::Spilled(f) => f.load().map(Arc::new),
+                    TaskState::Stored => match self.store.entries.get(&g.key(*o)).map(|e| &e.state)
+                    {
+                        Some(EntryState::Memory { value, .. }) => Ok(value.clone()),
+                        Some(EntryState::Spilled { file, .. }) => file.load().map(Arc::new),
+                        _ => Err(Error::Cancelled(format!(
+                            "('{}', {}) was released",
+                            g.layer_of(*o).name,
+                            g.key(*o).index
+                        ))),
+                    },
+                    _ => unreachable!("outputs ready"),
+                })
+                .collect()
+        };
+        match values {
+            Ok(v) => self.end_job(job, JobStatus::Done, None, None, Some(v), now, fx),
+            Err(e) => self.end_job(
+                job,
+                JobStatus::Failed,
+                Some(Arc::new(e)),
+                None,
+                None,
+                now,
+                fx,
+            ),
+        }
     }
 
     /// End a job in any final state: free its tasks, settle its store entries, notify.
@@ -458,6 +568,8 @@ impl State {
         fx.dispose(std::mem::take(&mut j.holds));
         self.held -= j.held;
         j.held = 0;
+        self.spilled -= j.spilled;
+        j.spilled = 0;
         let err = match status {
             JobStatus::Cancelled => Some(Arc::new(Error::Cancelled(format!(
                 "job {} ({}) was cancelled",
@@ -507,7 +619,10 @@ impl State {
             }
         }
         for t in 0..j.tasks.len() {
-            if matches!(j.tasks[t], TaskState::Memory(_)) {
+            if matches!(
+                j.tasks[t],
+                TaskState::Memory(_) | TaskState::Spilled(_) | TaskState::Stored
+            ) {
                 j.set(t, TaskState::Released);
             }
         }
@@ -523,167 +638,5 @@ impl State {
             _ => Err(err.unwrap_or_else(|| Arc::new(Error::Cancelled("job ended".into())))),
         };
         fx.completed(j.signal.clone(), outcome);
-    }
-}
-
-impl State {
-    /// Cancel one job (and, through the store, the jobs waiting on its persisted outputs).
-    pub fn cancel_job(&mut self, job: JobId, now: Duration, fx: &mut dyn Effects) -> bool {
-        if !self.jobs.contains_key(&job) {
-            return false;
-        }
-        self.end_job(job, JobStatus::Cancelled, None, None, None, now, fx);
-        true
-    }
-
-    /// Cancel every job whose graph contains any of `layers`, drop the stored keys of `drop_layer`.
-    /// Returns how many jobs were cancelled.
-    pub fn cancel_layers(
-        &mut self,
-        layers: &[super::ids::LayerId],
-        drop_layer: Option<super::ids::LayerId>,
-        now: Duration,
-        fx: &mut dyn Effects,
-    ) -> usize {
-        let victims: Vec<JobId> = self
-            .jobs
-            .iter()
-            .filter(|(_, j)| {
-                j.graph
-                    .as_ref()
-                    .is_some_and(|g| layers.iter().any(|l| g.slot_of.contains_key(l)))
-            })
-            .map(|(id, _)| *id)
-            .collect();
-        let mut n = 0;
-        for v in victims {
-            if self.cancel_job(v, now, fx) {
-                n += 1;
-            }
-        }
-        if let Some(l) = drop_layer {
-            let keys: Vec<_> = self
-                .store
-                .entries
-                .keys()
-                .filter(|k| k.layer == l)
-                .copied()
-                .collect();
-            for k in keys {
-                self.store.fail(k, EntryState::Cancelled);
-            }
-        }
-        self.version += 1;
-        n
-    }
-
-    /// Cancel every job and forget every stored result.
-    pub fn restart(&mut self, now: Duration, fx: &mut dyn Effects) {
-        let ids: Vec<JobId> = self.jobs.keys().copied().collect();
-        for id in ids {
-            self.cancel_job(id, now, fx);
-        }
-        self.ready.clear();
-        self.store.clear();
-        self.held = 0;
-        self.version += 1;
-    }
-
-    /// Register a background (non-graph) job.
-    pub fn submit_background(&mut self, job: Job, now: Duration, fx: &mut dyn Effects) {
-        self.submit(job, now, fx);
-    }
-
-    /// Progress of a background job.
-    pub fn background_progress(&mut self, job: JobId, done: u64, total: u64, fx: &mut dyn Effects) {
-        if let Some(j) = self.jobs.get_mut(&job) {
-            j.done = done;
-            j.total = total;
-            j.signal
-                .done
-                .store(done, std::sync::atomic::Ordering::Relaxed);
-            j.signal
-                .total
-                .store(total, std::sync::atomic::Ordering::Relaxed);
-            self.version += 1;
-            fx.event(Event::JobProgress { job, done, total });
-        }
-    }
-
-    pub fn background_output(&mut self, job: JobId, line: &str) {
-        if let Some(j) = self.jobs.get_mut(&job) {
-            j.output_lines.push_back(line.to_string());
-            if j.output_lines.len() > 1000 {
-                j.output_lines.pop_front();
-            }
-            self.version += 1;
-        }
-    }
-
-    /// A background job's closure returned.
-    pub fn finish_background(
-        &mut self,
-        job: JobId,
-        result: Result<Value, Error>,
-        now: Duration,
-        fx: &mut dyn Effects,
-    ) {
-        let Some(j) = self.jobs.get(&job) else { return };
-        match result {
-            Ok(v) => self.end_job(
-                job,
-                JobStatus::Done,
-                None,
-                None,
-                Some(vec![Arc::new(v)]),
-                now,
-                fx,
-            ),
-            Err(e) if e.is_cancelled() || j.cancel.is_cancelled() => {
-                self.end_job(job, JobStatus::Cancelled, None, None, None, now, fx)
-            }
-            Err(e) => {
-                let info = FailureInfo {
-                    layer: j.kind.name().to_string(),
-                    index: 0,
-                    what: Some(j.label.clone()),
-                    chain: e.chain(),
-                };
-                self.end_job(
-                    job,
-                    JobStatus::Failed,
-                    Some(Arc::new(e)),
-                    Some(info),
-                    None,
-                    now,
-                    fx,
-                )
-            }
-        }
-    }
-
-    /// Jobs for a snapshot: finished history then live jobs, oldest first.
-    pub fn job_snapshots(&self, now: Duration) -> Vec<JobSnapshot> {
-        let mut v: Vec<JobSnapshot> = self.history.iter().cloned().collect();
-        v.extend(self.jobs.values().map(|j| j.snapshot(now)));
-        v.sort_by_key(|j| j.id);
-        v
-    }
-
-    pub fn running_tasks(&self) -> Vec<RunningTask> {
-        let mut out = Vec::new();
-        for (w, r) in self.running.iter().enumerate() {
-            let Some((job, t, since)) = r else { continue };
-            let Some(g) = self.jobs.get(job).and_then(|j| j.graph.as_ref()) else {
-                continue;
-            };
-            out.push(RunningTask {
-                worker: WorkerId(w as u32),
-                job: *job,
-                key: format!("('{}', {})", g.layer_of(*t).name, g.task_index[t.idx()]),
-                since: *since,
-            });
-        }
-        out
     }
 }

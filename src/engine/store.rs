@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Weak};
 
 use super::ids::{JobId, Key, LayerId, TaskId};
+use super::spill::SpillFile;
 use super::value::Value;
 use crate::error::Error;
 
@@ -19,6 +20,11 @@ pub enum EntryState {
         value: Arc<Value>,
         bytes: u64,
     },
+    /// Moved to disk; `bytes` is what it holds in memory once loaded.
+    Spilled {
+        file: Arc<SpillFile>,
+        bytes: u64,
+    },
     Error(Arc<Error>),
     Cancelled,
 }
@@ -28,6 +34,8 @@ pub struct Entry {
     /// Number of live `Futures` handles naming this key.
     pub refs: u32,
     pub layer_name: Arc<str>,
+    /// Last use (the state's clock), for least-recently-used spilling.
+    pub tick: u64,
 }
 
 /// Every stored key. Lives inside the scheduler state, under its lock.
@@ -38,6 +46,8 @@ pub struct Store {
     pub per_layer: HashMap<LayerId, u32>,
     /// Bytes of entries in memory.
     pub bytes: u64,
+    /// Bytes (in memory terms) of entries spilled to disk.
+    pub spilled: u64,
     /// Bumped by restart: handles from an older generation release nothing.
     pub generation: u64,
 }
@@ -61,6 +71,7 @@ impl Store {
                         },
                         refs: 1,
                         layer_name: layer_name.clone(),
+                        tick: 0,
                     },
                 );
                 *self.per_layer.entry(key.layer).or_default() += 1;
@@ -84,9 +95,7 @@ impl Store {
 
     pub fn remove(&mut self, key: Key) -> Option<Entry> {
         let e = self.entries.remove(&key)?;
-        if let EntryState::Memory { bytes, .. } = e.state {
-            self.bytes -= bytes;
-        }
+        self.forget_bytes(&e.state);
         if let Some(c) = self.per_layer.get_mut(&key.layer) {
             *c -= 1;
             if *c == 0 {
@@ -109,12 +118,9 @@ impl Store {
             },
         );
         self.bytes += bytes;
+        self.forget_bytes(&old);
         match old {
             EntryState::Pending { waiters, .. } => waiters,
-            EntryState::Memory { bytes: b, .. } => {
-                self.bytes -= b;
-                Vec::new()
-            }
             _ => Vec::new(),
         }
     }
@@ -125,13 +131,19 @@ impl Store {
             return Vec::new();
         };
         let old = std::mem::replace(&mut e.state, state);
+        self.forget_bytes(&old);
         match old {
             EntryState::Pending { waiters, .. } => waiters,
-            EntryState::Memory { bytes, .. } => {
-                self.bytes -= bytes;
-                Vec::new()
-            }
             _ => Vec::new(),
+        }
+    }
+
+    /// Take a state leaving an entry off the byte counts.
+    fn forget_bytes(&mut self, old: &EntryState) {
+        match old {
+            EntryState::Memory { bytes, .. } => self.bytes -= bytes,
+            EntryState::Spilled { bytes, .. } => self.spilled -= bytes,
+            _ => {}
         }
     }
 
@@ -140,6 +152,7 @@ impl Store {
         self.entries.clear();
         self.per_layer.clear();
         self.bytes = 0;
+        self.spilled = 0;
         self.generation += 1;
     }
 }

@@ -30,6 +30,7 @@ impl Engine {
         if let Err(e) = super::runtime::start_pool(&shared, threads) {
             eprintln!("tessera: {e}");
         }
+        super::monitor::start(&shared);
         Engine {
             inner: Arc::new(EngineInner { shared }),
         }
@@ -44,8 +45,17 @@ impl Engine {
     }
 
     /// Apply a new configuration (pool size, memory limit); running tasks finish on the old pool.
+    /// A spill directory that cannot be written is refused here, naming it.
     pub fn reconfigure(&self, cfg: EngineConfig) -> Result<()> {
         let threads = cfg.threads.max(1);
+        let cur = self.config();
+        if cur.spill_dir != cfg.spill_dir || cur.max_spill != cfg.max_spill {
+            // Values already spilled keep their files; new spills go to the new place.
+            *self.shared().spill.lock() = None;
+            if cfg.spill_dir.is_some() {
+                self.shared().spill_dir(&cfg)?;
+            }
+        }
         let old = std::mem::replace(&mut *self.shared().config.lock(), cfg);
         if old.threads != threads {
             super::runtime::start_pool(self.shared(), threads)?;
@@ -185,6 +195,9 @@ impl Engine {
     /// stop at the next chunk; their results are discarded.
     pub fn restart(&self) {
         self.shared().with_state(|st, now, fx| st.restart(now, fx));
+        // Spill files went with the results; the directory goes once no loader holds one, a fresh one
+        // is made at the next spill.
+        *self.shared().spill.lock() = None;
         self.log(
             LogLevel::Info,
             "restart: all jobs cancelled, all results released",
@@ -201,7 +214,7 @@ impl Engine {
     pub fn snapshot(&self) -> EngineSnapshot {
         let shared = self.shared();
         let cfg = self.config();
-        let (mut snap, by_layer) = {
+        let (mut snap, by_layer, paused) = {
             let st = shared.state.lock();
             let now = shared.now_pub();
             let snap = EngineSnapshot {
@@ -213,10 +226,17 @@ impl Engine {
                 running: st.running_tasks(),
                 version: st.version,
             };
-            (snap, memory::by_layer(&st))
+            (snap, memory::by_layer(&st), st.paused)
         };
         let managed = by_layer.iter().map(|(_, b, _)| *b).sum();
-        snap.memory = shared.probe.lock().snapshot(&cfg, managed, by_layer, false);
+        snap.memory = shared
+            .probe
+            .lock()
+            .snapshot(&cfg, managed, by_layer, paused);
+        let fake = shared.fake_process.load(Ordering::Relaxed);
+        if fake > 0 {
+            snap.memory.process = fake;
+        }
         snap
     }
 
@@ -232,6 +252,7 @@ impl Engine {
                     match st.store.entries.get(k).map(|e| &e.state) {
                         Some(EntryState::Pending { .. }) => ("pending", 0, "-"),
                         Some(EntryState::Memory { bytes, .. }) => ("finished", *bytes, "memory"),
+                        Some(EntryState::Spilled { bytes, .. }) => ("finished", *bytes, "disk"),
                         Some(EntryState::Error(_)) => ("error", 0, "-"),
                         Some(EntryState::Cancelled) => ("cancelled", 0, "-"),
                         None => ("lost", 0, "-"),
@@ -275,10 +296,53 @@ impl Engine {
         self.shared().emit_pub(&mut events);
     }
 
-    /// Bytes of results held (store and intermediates).
+    /// Bytes of results held in memory (store and intermediates).
     pub fn managed_bytes(&self) -> u64 {
         let st = self.shared().state.lock();
         st.store.bytes + st.held
+    }
+
+    /// Bytes (in memory terms) of results spilled to disk.
+    pub fn spilled_bytes(&self) -> u64 {
+        let st = self.shared().state.lock();
+        st.store.spilled + st.spilled
+    }
+
+    /// The memory guard: refuse a compute whose result (about `estimated` bytes) cannot fit under the
+    /// memory limit, with the numbers and what to do instead. Always fine without a limit.
+    pub fn check_fits(&self, estimated: u64) -> Result<()> {
+        match self.config().memory_limit {
+            Some(limit) if limit > 0 && estimated > limit => Err(Error::Memory(format!(
+                "this result needs about {}, the limit is {}; write it with to_netcdf/to_parquet or \
+                 reduce it first (or compute(force=True) to try anyway)",
+                crate::units::format_bytes(estimated),
+                crate::units::format_bytes(limit)
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// Bytes spilled to disk since the engine started (spilled data later released included).
+    pub fn spilled_total(&self) -> u64 {
+        self.shared().spilled_total.load(Ordering::Relaxed)
+    }
+
+    /// Whether workers are paused for memory now.
+    pub fn paused(&self) -> bool {
+        self.shared().state.lock().paused
+    }
+
+    /// Run one look of the memory monitor now (it also runs every 50 ms on its own thread).
+    pub fn check_memory(&self) {
+        super::monitor::Monitor::default().tick(self.shared());
+    }
+
+    /// Tests: pretend the process uses `bytes` of memory (`None`: read the real figure again).
+    #[doc(hidden)]
+    pub fn set_process_memory_for_tests(&self, bytes: Option<u64>) {
+        self.shared()
+            .fake_process
+            .store(bytes.unwrap_or(0), Ordering::Relaxed);
     }
 }
 

@@ -39,6 +39,19 @@ fn memory_arg(o: &Obj) -> Result<Option<u64>, Raise> {
     .filter(|b| *b > 0))
 }
 
+/// A threshold: a fraction in (0, 1], or `False`/`None` to switch it off.
+fn fraction_arg(o: &Obj, name: &str) -> Result<Option<f64>, Raise> {
+    match o {
+        Obj::None | Obj::Bool(false) => Ok(None),
+        o => match o.as_f64() {
+            Some(f) if f > 0.0 && f <= 1.0 => Ok(Some(f)),
+            _ => Err(Raise::value_error(format!(
+                "{name} must be a fraction of memory_limit between 0 and 1 (or False to switch it off)"
+            ))),
+        },
+    }
+}
+
 fn positive(o: Option<&Obj>, name: &str) -> Result<Option<usize>, Raise> {
     match o {
         None => Ok(None),
@@ -67,6 +80,10 @@ fn client(interp: &mut Interp, args: Args) -> Result<Obj, Raise> {
             "asynchronous",
             "name",
             "local_directory",
+            "memory_target_fraction",
+            "memory_spill_fraction",
+            "memory_pause_fraction",
+            "max_spill",
         ],
     )?;
     if let Some(x) = args.positional.first() {
@@ -102,6 +119,22 @@ fn client(interp: &mut Interp, args: Args) -> Result<Obj, Raise> {
         .and_then(Obj::as_str)
     {
         cfg.spill_dir = Some(dir.into());
+    }
+    // Dask's worker thresholds (fractions of the limit); False switches one off.
+    for (name, slot) in [
+        ("memory_target_fraction", &mut cfg.target),
+        ("memory_spill_fraction", &mut cfg.spill),
+        ("memory_pause_fraction", &mut cfg.pause),
+    ] {
+        if let Some(v) = args.get(usize::MAX, name) {
+            *slot = fraction_arg(v, name)?;
+        }
+    }
+    if let Some(m) = args.get(usize::MAX, "max_spill") {
+        cfg.max_spill = match m {
+            Obj::Bool(false) => None,
+            m => memory_arg(m)?,
+        };
     }
     interp.engine_ref().reconfigure(cfg)?;
     Ok(Obj::native(ClientObj {

@@ -85,6 +85,24 @@ pub(crate) fn start_compute(interp: &mut Interp, objs: Vec<Obj>, single: bool) -
     ))
 }
 
+/// The memory guard: refuse a compute whose estimated result does not fit under the memory limit
+/// (the engine's message gives the numbers), unless `force=True`.
+fn guard_memory(interp: &Interp, objs: &[Obj], args: &Args) -> Result<(), Raise> {
+    if let Some(f) = args.opt(usize::MAX, "force") {
+        if super::pyops::truthy(f)? {
+            return Ok(());
+        }
+    }
+    let total: u64 = objs
+        .iter()
+        .filter_map(|o| collection(o).and_then(|c| c.estimated_nbytes()))
+        .sum();
+    interp
+        .engine_ref()
+        .check_fits(total)
+        .map_err(|e| Raise::from(&e))
+}
+
 /// Run a compute: a job object at once in the workbench, else the value.
 fn run_compute(interp: &mut Interp, objs: Vec<Obj>, single: bool) -> Result<Obj, Raise> {
     let job = start_compute(interp, objs, single);
@@ -101,11 +119,12 @@ fn compute(interp: &mut Interp, args: Args) -> Result<Obj, Raise> {
     args.check(
         "compute",
         usize::MAX,
-        &["scheduler", "optimize_graph", "traverse", "sync"],
+        &["scheduler", "optimize_graph", "traverse", "sync", "force"],
     )?;
     if args.positional.iter().all(|o| collection(o).is_none()) {
         return Ok(Obj::Tuple(Arc::new(args.positional)));
     }
+    guard_memory(interp, &args.positional, &args)?;
     run_compute(interp, args.positional, false)
 }
 
@@ -157,7 +176,12 @@ pub(crate) fn generic_method(
 ) -> Result<Obj, Raise> {
     match name {
         "compute" => {
-            args.check("compute", 0, &["scheduler", "optimize_graph", "sync"])?;
+            args.check(
+                "compute",
+                0,
+                &["scheduler", "optimize_graph", "sync", "force"],
+            )?;
+            guard_memory(interp, std::slice::from_ref(&recv), &args)?;
             run_compute(interp, vec![recv], true)
         }
         "persist" => {
