@@ -96,10 +96,16 @@ fn the_guard_refuses_a_result_larger_than_the_limit_unless_forced() {
         "{err}"
     );
     assert!(err.contains("to_netcdf/to_parquet"), "{err}");
-    // Reduced first, it fits; forced, the guard lets it through. (`x.compute()` on arrays is the array
-    // module's own method: the guard applies to `compute(...)` and frames' `x.compute()`.)
+    // The method form is guarded the same way.
     let src = format!(
-        "Client(memory_limit=\"4MB\")\nds = open_mfdataset({glob:?})\nds.pr.mean(\"time\").compute()\nx = compute(ds.pr, force=True)[0]\nx.shape\n"
+        "Client(memory_limit=\"4MB\")\nds = open_mfdataset({glob:?})\n(ds.pr * 2).compute()\n"
+    );
+    let (code, _, err) = run(&e, &src);
+    assert_ne!(code, 0);
+    assert!(err.contains("this result needs about 7."), "{err}");
+    // Reduced first, it fits; forced, the guard lets it through.
+    let src = format!(
+        "Client(memory_limit=\"4MB\")\nds = open_mfdataset({glob:?})\nds.pr.mean(\"time\").compute()\nx = compute(ds.pr, force=True)[0]\nx.shape\ny = ds.pr.compute(force=True)\ny.shape\n"
     );
     let (code, out, err) = run(&e, &src);
     assert_eq!(code, 0, "{out}{err}");

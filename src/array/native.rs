@@ -208,9 +208,9 @@ impl Native for DataArrayObj {
             "std",
             "count",
             "chunk",
-            "compute",
+            // compute and persist come from the language's generic verbs: jobs in the workbench,
+            // the memory guard, `force=True`.
             "load",
-            "persist",
             "to_netcdf",
         ]
         .map(String::from)

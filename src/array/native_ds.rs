@@ -101,9 +101,9 @@ impl Native for DatasetObj {
             "std",
             "count",
             "to_netcdf",
-            "compute",
+            // compute and persist come from the language's generic verbs: jobs in the workbench,
+            // the memory guard, `force=True`.
             "load",
-            "persist",
         ]
         .map(String::from)
         .to_vec();
