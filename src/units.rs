@@ -15,7 +15,8 @@ pub fn parse_bytes(s: &str) -> Result<u64> {
     let (num, unit) = t.split_at(split);
     let num = if num.is_empty() { "1" } else { num };
     let value: f64 = num.parse().map_err(|_| bad(s))?;
-    let mult: f64 = match unit.to_ascii_lowercase().as_str() {
+    let unit_l = unit.to_ascii_lowercase();
+    let mult: f64 = match unit_l.as_str() {
         "" | "b" => 1.0,
         "k" | "kb" => 1e3,
         "m" | "mb" => 1e6,
@@ -27,7 +28,11 @@ pub fn parse_bytes(s: &str) -> Result<u64> {
         "gib" | "gi" => 1024f64.powi(3),
         "tib" | "ti" => 1024f64.powi(4),
         "pib" | "pi" => 1024f64.powi(5),
-        _ => return Err(bad(s)),
+        _ => {
+            return Err(Error::value(format!(
+                "Could not interpret '{unit}' as a byte unit in {s:?}; write a number with a unit such as \"2GB\", \"500MB\" or \"1.5GiB\""
+            )))
+        }
     };
     if !value.is_finite() || value < 0.0 {
         return Err(bad(s));
@@ -67,7 +72,12 @@ mod tests {
         assert_eq!(parse_bytes("MB").unwrap(), 1_000_000);
         assert_eq!(parse_bytes("1e9").unwrap(), 1_000_000_000);
         let e = parse_bytes("2 gigs").unwrap_err().to_string();
-        assert!(e.contains("\"2 gigs\"") && e.contains("2GB"), "{e}");
+        assert!(
+            e.contains("'gigs'") && e.contains("\"2 gigs\"") && e.contains("2GB"),
+            "{e}"
+        );
+        assert!(parse_bytes("3 parsecs").is_err());
+        assert!(parse_bytes("-1GB").is_err());
     }
 
     #[test]

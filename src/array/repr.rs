@@ -7,21 +7,7 @@ use crate::engine::value::fmt_float;
 use crate::engine::NdArray;
 use crate::io::netcdf::{fmt_attr, Attrs};
 
-/// Dask's `format_bytes`: binary units with two decimals (`'3.54 GiB'`), plain bytes below 0.9 kiB.
-pub fn format_bytes(n: u64) -> String {
-    for (prefix, k) in [
-        ("Pi", 1u64 << 50),
-        ("Ti", 1 << 40),
-        ("Gi", 1 << 30),
-        ("Mi", 1 << 20),
-        ("ki", 1 << 10),
-    ] {
-        if n as f64 >= k as f64 * 0.9 {
-            return format!("{:.2} {prefix}B", n as f64 / k as f64);
-        }
-    }
-    format!("{n} B")
-}
+pub use crate::units::format_bytes;
 
 /// xarray's `Size:` text: decimal units, no decimals (`3GB`, `58kB`).
 pub fn render_nbytes(n: u64) -> String {

@@ -463,56 +463,7 @@ fn dir(args: Args, _cx: &mut dyn SessionCtx) -> Result<Obj, Error> {
     )))
 }
 
-/// Dask's `parse_bytes`: `kB`/`MB`/`GB` are powers of 1000, `KiB`/`MiB`/`GiB` of 1024, case-insensitive.
-pub fn parse_bytes_str(s: &str) -> Result<u64, Error> {
-    let s: String = s.chars().filter(|c| *c != ' ').collect();
-    let s = if s.chars().any(|c| c.is_ascii_digit()) {
-        s
-    } else {
-        format!("1{s}")
-    };
-    let split = s.rfind(|c: char| !c.is_alphabetic()).map_or(0, |i| i + 1);
-    let (num, unit) = s.split_at(split);
-    let n: f64 = num
-        .parse()
-        .map_err(|_| Error::value(format!("Could not interpret '{num}' as a number")))?;
-    let mult: f64 = match unit.to_lowercase().as_str() {
-        "" | "b" => 1.0,
-        "kb" | "k" => 1e3,
-        "mb" | "m" => 1e6,
-        "gb" | "g" => 1e9,
-        "tb" | "t" => 1e12,
-        "pb" | "p" => 1e15,
-        "kib" | "ki" => 1024f64,
-        "mib" | "mi" => 1024f64.powi(2),
-        "gib" | "gi" => 1024f64.powi(3),
-        "tib" | "ti" => 1024f64.powi(4),
-        "pib" | "pi" => 1024f64.powi(5),
-        _ => {
-            return Err(Error::value(format!(
-                "Could not interpret '{unit}' as a byte unit"
-            )))
-        }
-    };
-    Ok((n * mult) as u64)
-}
-
-/// Dask's `format_bytes`: binary prefixes with two decimals from 0.9 of a unit (`'216.54 MiB'`).
-pub fn format_bytes_u64(n: u64) -> String {
-    let units = [
-        ("Pi", 1u64 << 50),
-        ("Ti", 1 << 40),
-        ("Gi", 1 << 30),
-        ("Mi", 1 << 20),
-        ("ki", 1 << 10),
-    ];
-    for (prefix, k) in units {
-        if n as f64 >= k as f64 * 0.9 {
-            return format!("{:.2} {prefix}B", n as f64 / k as f64);
-        }
-    }
-    format!("{n} B")
-}
+pub use crate::units::{format_bytes as format_bytes_u64, parse_bytes as parse_bytes_str};
 
 fn parse_bytes(args: Args, _cx: &mut dyn SessionCtx) -> Result<Obj, Error> {
     match one(&args, "parse_bytes")? {
