@@ -263,6 +263,9 @@ pub fn read_raw_chunks(
     let Some(p) = plan(path, var, start, count) else {
         return Ok(None);
     };
+    if !worth_it(&p, count) {
+        return Ok(None);
+    }
     let decoded: Vec<Vec<u8>> = p
         .chunks
         .par_iter()
@@ -296,6 +299,19 @@ pub fn read_raw_chunks(
     }))
 }
 
+/// The fast path pays off for compressed chunks that mostly lie inside the selection. Uncompressed data
+/// costs the library no decompression under its lock, and a slab that touches a small part of large
+/// chunks (a month of a file chunked by year) would decode whole chunks: the library reads just the
+/// slab, in bounded memory, instead.
+fn worth_it(p: &Plan, count: &[usize]) -> bool {
+    if p.deflate.is_none() {
+        return false;
+    }
+    let wanted: usize = count.iter().product::<usize>() * p.elem;
+    let decoded: usize = p.chunks.len() * p.chunk.iter().product::<usize>() * p.elem;
+    decoded <= 2 * wanted + (8 << 20)
+}
+
 /// Call `f` on every combination of one element per list (C order).
 fn product(lists: &[Vec<usize>], cur: &mut Vec<usize>, f: &mut dyn FnMut(&[usize])) {
     if cur.len() == lists.len() {
@@ -306,5 +322,40 @@ fn product(lists: &[Vec<usize>], cur: &mut Vec<usize>, f: &mut dyn FnMut(&[usize
         cur.push(x);
         product(lists, cur, f);
         cur.pop();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(chunk: Vec<usize>, nchunks: usize, deflate: bool) -> Plan {
+        Plan {
+            chunk,
+            elem: 4,
+            shuffle: None,
+            deflate: deflate.then_some(0),
+            chunks: vec![(vec![0, 0, 0], 0, 0, 0); nchunks],
+        }
+    }
+
+    #[test]
+    fn the_fast_path_is_taken_only_for_compressed_chunks_mostly_inside_the_slab() {
+        // A year chunk (365×180×360) read 30 days at a time: decoding it whole would cost 12× the slab.
+        assert!(!worth_it(
+            &plan(vec![365, 180, 360], 1, true),
+            &[30, 180, 360]
+        ));
+        // Uncompressed: the library reads the slab itself.
+        assert!(!worth_it(
+            &plan(vec![30, 180, 360], 1, false),
+            &[30, 180, 360]
+        ));
+        // Compressed chunks covering the slab: parallel inflate.
+        assert!(worth_it(
+            &plan(vec![30, 180, 360], 1, true),
+            &[30, 180, 360]
+        ));
+        assert!(worth_it(&plan(vec![1, 36, 72], 730, true), &[730, 36, 72]));
     }
 }
