@@ -53,11 +53,13 @@ pub fn fmt_float(x: f64) -> String {
         }
     } else {
         let s = format!("{x:?}");
-        // Rust prints 1e20 as "1e20"; Python as "1e+20".
+        // Rust prints 1e20 and 1.5e-5; Python prints 1e+20 and 1.5e-05 (sign always, two digits at least).
         if let Some((m, e)) = s.split_once('e') {
-            if !e.starts_with('-') {
-                return format!("{m}e+{e}");
-            }
+            let (sign, digits) = match e.strip_prefix('-') {
+                Some(d) => ('-', d),
+                None => ('+', e),
+            };
+            return format!("{m}e{sign}{digits:0>2}");
         }
         s
     }
@@ -213,5 +215,22 @@ impl Value {
             Value::Opaque(p) => p.as_any().downcast_ref::<T>(),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fmt_float;
+
+    #[test]
+    fn floats_print_as_python_repr() {
+        assert_eq!(fmt_float(1.5e-5), "1.5e-05");
+        assert_eq!(fmt_float(1e-7), "1e-07");
+        assert_eq!(fmt_float(1e16), "1e+16");
+        assert_eq!(fmt_float(1.5e300), "1.5e+300");
+        assert_eq!(fmt_float(2.5e-123), "2.5e-123");
+        assert_eq!(fmt_float(0.0001), "0.0001");
+        assert_eq!(fmt_float(123.0), "123.0");
+        assert_eq!(fmt_float(f64::NAN), "nan");
     }
 }
