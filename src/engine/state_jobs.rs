@@ -1,14 +1,14 @@
-//! Scheduler transitions around jobs as a whole: cancel, restart, background jobs, and the job and
-//! running-task pictures for snapshots.
+//! Scheduler transitions around jobs as a whole: ending a job, cancel, restart, background jobs, and the
+//! job and running-task pictures for snapshots.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use super::events::{Event, JobStatus};
 use super::ids::{JobId, WorkerId};
-use super::job::Job;
+use super::job::{Job, TaskState};
 use super::snapshot::{FailureInfo, JobSnapshot, RunningTask};
-use super::state::{Effects, State};
+use super::state::{Effects, State, HISTORY_CAP};
 use super::store::EntryState;
 use super::value::Value;
 use crate::error::Error;
@@ -173,5 +173,104 @@ impl State {
             });
         }
         out
+    }
+}
+
+impl State {
+    /// End a job in any final state: free its tasks, settle its store entries, notify.
+    #[allow(clippy::too_many_arguments)]
+    pub fn end_job(
+        &mut self,
+        job: JobId,
+        status: JobStatus,
+        err: Option<Arc<Error>>,
+        failure: Option<FailureInfo>,
+        values: Option<Vec<Arc<Value>>>,
+        now: Duration,
+        fx: &mut dyn Effects,
+    ) {
+        let Some(mut j) = self.jobs.remove(&job) else {
+            return;
+        };
+        if status != JobStatus::Done {
+            j.cancel.cancel();
+        }
+        j.status = status;
+        j.ended = Some(now);
+        j.failure = failure;
+        j.signal.set_status(status);
+        fx.dispose(std::mem::take(&mut j.holds));
+        self.held -= j.held;
+        j.held = 0;
+        self.spilled -= j.spilled;
+        j.spilled = 0;
+        let err = match status {
+            JobStatus::Cancelled => Some(Arc::new(Error::Cancelled(format!(
+                "job {} ({}) was cancelled",
+                job, j.label
+            )))),
+            _ => err,
+        };
+        // Persisted outputs that will never come: fail them, and the jobs waiting on them.
+        if j.persist && status != JobStatus::Done {
+            if let Some(g) = &j.graph {
+                for &o in &g.outputs {
+                    let key = g.key(o);
+                    let pending = matches!(
+                        self.store.entries.get(&key).map(|e| &e.state),
+                        Some(EntryState::Pending { job: pj, .. }) if *pj == job
+                    );
+                    if pending {
+                        let st = match status {
+                            JobStatus::Cancelled => EntryState::Cancelled,
+                            _ => EntryState::Error(err.clone().expect("error for failed job")),
+                        };
+                        for (wj, _) in self.store.fail(key, st) {
+                            let e = err.clone();
+                            let st = if status == JobStatus::Cancelled {
+                                JobStatus::Cancelled
+                            } else {
+                                JobStatus::Failed
+                            };
+                            self.end_job(wj, st, e, None, None, now, fx);
+                        }
+                    }
+                }
+            }
+        }
+        // Freeze counts: running/ready/waiting tasks of a failed or cancelled job count as erred.
+        if status != JobStatus::Done {
+            for t in 0..j.tasks.len() {
+                if matches!(
+                    j.tasks[t],
+                    TaskState::Waiting(_)
+                        | TaskState::Ready
+                        | TaskState::Running { .. }
+                        | TaskState::AwaitingStore
+                ) {
+                    j.set(t, TaskState::Cancelled);
+                }
+            }
+        }
+        for t in 0..j.tasks.len() {
+            if matches!(
+                j.tasks[t],
+                TaskState::Memory(_) | TaskState::Spilled(_) | TaskState::Stored
+            ) {
+                j.set(t, TaskState::Released);
+            }
+        }
+        let snap = j.snapshot(now);
+        self.history.push_back(snap);
+        if self.history.len() > HISTORY_CAP {
+            self.history.pop_front();
+        }
+        self.version += 1;
+        fx.event(Event::JobFinished { job, status });
+        let outcome = match status {
+            JobStatus::Done => Ok(values.unwrap_or_default()),
+            _ => Err(err.unwrap_or_else(|| Arc::new(Error::Cancelled("job ended".into())))),
+        };
+        fx.completed(j.signal.clone(), outcome);
     }
 }
