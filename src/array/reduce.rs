@@ -79,6 +79,94 @@ impl Payload for Partial {
 }
 
 fn chunk_partial(op: Reduction, a: &NdArray, axes: &[usize]) -> Partial {
+    // One pass over the chunk as stored, no f64 copy and no transpose: chunks are large and the
+    // copies, not the arithmetic, dominated (fresh pages for every chunk). Std keeps the two-pass form.
+    if op != Reduction::Std {
+        match a {
+            NdArray::F32(x) => return accumulate(op, x.view(), axes),
+            NdArray::F64(x) => return accumulate(op, x.view(), axes),
+            NdArray::I16(x) => return accumulate(op, x.view(), axes),
+            NdArray::I32(x) => return accumulate(op, x.view(), axes),
+            _ => {}
+        }
+    }
+    chunk_partial_copying(op, a, axes)
+}
+
+/// Sum/min/max/count partials in one pass in the array's logical (C) order. Each output element sees
+/// its values in the same order as the transposing form, so sums are bit-identical to it.
+fn accumulate<T: Copy + Into<f64>>(
+    op: Reduction,
+    v: ndarray::ArrayViewD<'_, T>,
+    axes: &[usize],
+) -> Partial {
+    let shape = v.shape().to_vec();
+    let nd = shape.len();
+    let std = v.as_standard_layout();
+    let flat = std.as_slice().expect("standard layout");
+    // Output strides: C order over the kept dims, 0 for reduced dims.
+    let mut ostride = vec![0usize; nd];
+    let mut kn = 1usize;
+    for d in (0..nd).rev() {
+        if !axes.contains(&d) {
+            ostride[d] = kn;
+            kn *= shape[d];
+        }
+    }
+    let init = match op {
+        Reduction::Min => f64::INFINITY,
+        Reduction::Max => f64::NEG_INFINITY,
+        _ => 0.0,
+    };
+    let mut n = vec![0.0; kn];
+    let mut acc = vec![init; kn];
+    let mut add = |k: usize, x: f64| {
+        if !x.is_nan() {
+            n[k] += 1.0;
+            match op {
+                Reduction::Min => acc[k] = acc[k].min(x),
+                Reduction::Max => acc[k] = acc[k].max(x),
+                _ => acc[k] += x,
+            }
+        }
+    };
+    if nd == 0 || flat.is_empty() {
+        if let Some(&x) = flat.first() {
+            add(0, x.into());
+        }
+    } else {
+        let inner = shape[nd - 1];
+        let inner_out = ostride[nd - 1];
+        let mut idx = vec![0usize; nd - 1];
+        let mut base = 0usize;
+        for row in flat.chunks_exact(inner) {
+            if inner_out == 0 {
+                row.iter().for_each(|&x| add(base, x.into()));
+            } else {
+                row.iter()
+                    .enumerate()
+                    .for_each(|(j, &x)| add(base + j, x.into()));
+            }
+            // Odometer over the outer dims, keeping `base` the output offset of the next row.
+            for d in (0..nd - 1).rev() {
+                idx[d] += 1;
+                base += ostride[d];
+                if idx[d] < shape[d] {
+                    break;
+                }
+                base -= ostride[d] * shape[d];
+                idx[d] = 0;
+            }
+        }
+    }
+    Partial {
+        n,
+        a: acc,
+        b: vec![0.0; kn],
+    }
+}
+
+fn chunk_partial_copying(op: Reduction, a: &NdArray, axes: &[usize]) -> Partial {
     let af = a.to_f64();
     let nd = af.ndim();
     let kept: Vec<usize> = (0..nd).filter(|d| !axes.contains(d)).collect();
@@ -301,6 +389,37 @@ impl DataArray {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_pass_partials_equal_the_transposing_form() {
+        let a = ArrayD::from_shape_fn(IxDyn(&[5, 3, 4]), |ix| {
+            if (ix[0] + ix[1] * 2 + ix[2]) % 7 == 0 {
+                f32::NAN
+            } else {
+                (ix[0] as f32 * 1.37 - ix[1] as f32 * 0.5 + ix[2] as f32 * 0.013).sin()
+            }
+        });
+        let nd = NdArray::F32(a);
+        for axes in [vec![0], vec![1, 2], vec![2], vec![0, 1, 2], vec![]] {
+            for op in [
+                Reduction::Sum,
+                Reduction::Min,
+                Reduction::Max,
+                Reduction::Count,
+                Reduction::Mean,
+            ] {
+                let fast = chunk_partial(op, &nd, &axes);
+                let slow = chunk_partial_copying(op, &nd, &axes);
+                assert_eq!(fast.n, slow.n, "{op:?} {axes:?}");
+                let same = fast
+                    .a
+                    .iter()
+                    .zip(&slow.a)
+                    .all(|(x, y)| x == y || (x.is_nan() && y.is_nan()));
+                assert!(same, "{op:?} {axes:?}: {:?} vs {:?}", fast.a, slow.a);
+            }
+        }
+    }
 
     #[test]
     fn chan_combination_equals_one_pass_std_and_skips_nan() {

@@ -91,17 +91,23 @@ impl CfDecode {
                 x * scale + offset
             }
         };
+        // Floats are decoded in place: the raw buffer is ours, and a chunk-sized copy per read costs
+        // more (fresh pages) than the decoding itself.
         match raw {
-            NdArray::F64(a) => NdArray::F64(a.mapv(f)),
-            NdArray::F32(a) if self.to_f32 && self.scale.is_none() && self.offset.is_none() => {
+            NdArray::F64(mut a) => {
+                a.mapv_inplace(f);
+                NdArray::F64(a)
+            }
+            NdArray::F32(mut a) if self.to_f32 && self.scale.is_none() && self.offset.is_none() => {
                 // Pure masking keeps float32 values bit for bit.
-                NdArray::F32(a.mapv(|x| {
+                a.mapv_inplace(|x| {
                     if mask.contains(&(x as f64)) {
                         f32::NAN
                     } else {
                         x
                     }
-                }))
+                });
+                NdArray::F32(a)
             }
             other => {
                 let a: ArrayD<f64> = other.to_f64().mapv(f);
