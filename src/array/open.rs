@@ -11,7 +11,7 @@ use super::dataset::Dataset;
 use super::grid::DType;
 use super::open_vars::{convert, coord_of, var_array};
 use crate::error::{Error, Result};
-use crate::io::netcdf::{read_meta, FileMeta};
+use crate::io::netcdf::{read_meta, read_meta_opts, FileMeta};
 use crate::lang::object::closest;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,7 +65,14 @@ pub fn open_mfdataset(paths: &[PathBuf], opts: &OpenOptions) -> Result<Dataset> 
     if paths.is_empty() {
         return Err(Error::value("open_mfdataset: no files given"));
     }
-    let mut metas: Vec<FileMeta> = paths.iter().map(|p| read_meta(p)).collect::<Result<_>>()?;
+    // Compression filters only matter for the encoding, which comes from the first file after sorting.
+    // Reading them costs a second open per file: read them for the first path now, and again below for
+    // the first file if sorting by coordinates moves another one first.
+    let mut metas: Vec<FileMeta> = paths
+        .iter()
+        .enumerate()
+        .map(|(i, p)| read_meta_opts(p, i == 0))
+        .collect::<Result<_>>()?;
     let cd = opts.concat_dim.clone();
     let coord_for = |m: &FileMeta, name: &str| -> Result<Option<Coord>> {
         m.var(name)
@@ -99,6 +106,9 @@ pub fn open_mfdataset(paths: &[PathBuf], opts: &OpenOptions) -> Result<Dataset> 
             metas = order.iter().map(|&i| metas[i].clone()).collect();
             cvals = order.iter().map(|&i| cvals[i].clone()).collect();
         }
+    }
+    if metas[0].path != paths[0] {
+        metas[0] = read_meta(&metas[0].path.clone())?;
     }
     let reference = &metas[0];
     // Everything but the concat dimension must agree with the first file.

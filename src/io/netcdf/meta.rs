@@ -147,8 +147,14 @@ fn attrs_of<'a>(it: impl Iterator<Item = ::netcdf::Attribute<'a>>, path: &Path) 
     Ok(out)
 }
 
-/// Read the metadata of one file (dims, variables, attributes); no variable data is read.
+/// Read the metadata of one file (dims, variables, attributes, compression); no variable data is read.
 pub fn read_meta(path: &Path) -> Result<FileMeta> {
+    read_meta_opts(path, true)
+}
+
+/// [`read_meta`], optionally without the compression filters: those take a second open of the file
+/// through HDF5, and a multi-file dataset takes its encoding from its first file only (as xarray does).
+pub fn read_meta_opts(path: &Path, with_filters: bool) -> Result<FileMeta> {
     let f = open(path)?;
     let dims = f
         .dimensions()
@@ -176,10 +182,12 @@ pub fn read_meta(path: &Path) -> Result<FileMeta> {
     let attrs = attrs_of(f.attributes(), path)?;
     drop(f);
     let names: Vec<String> = vars.iter().map(|v| v.name.clone()).collect();
-    for (v, fl) in vars
-        .iter_mut()
-        .zip(super::h5chunks::filters_of(path, &names))
-    {
+    let filters = if with_filters {
+        super::h5chunks::filters_of(path, &names)
+    } else {
+        Vec::new()
+    };
+    for (v, fl) in vars.iter_mut().zip(filters) {
         if let Some((shuffle, zlib)) = fl {
             v.shuffle = shuffle;
             v.zlib = zlib;

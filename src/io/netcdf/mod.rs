@@ -25,7 +25,8 @@ pub mod write;
 pub use ::netcdf::AttributeValue;
 pub use cf::CfDecode;
 pub use meta::{
-    attr_f64, attr_string, fmt_attr, read_meta, Attrs, DimInfo, FileMeta, RawType, VarInfo,
+    attr_f64, attr_string, fmt_attr, read_meta, read_meta_opts, Attrs, DimInfo, FileMeta, RawType,
+    VarInfo,
 };
 pub use read::{read_decoded, read_raw};
 pub use time::{Calendar, CfDate, TimeUnits};
