@@ -564,3 +564,29 @@ fn download_over_plain_http_follows_redirects() {
     assert_eq!(std::fs::read_to_string(dest).unwrap(), "x,y\n1,2\n3,4\n");
     assert_eq!(server.join().unwrap(), vec!["/old", "/data.csv"]);
 }
+
+#[test]
+fn a_job_waited_for_with_result_is_not_reported_again_by_poll() {
+    let e = engine();
+    let mut s = session(&e, true);
+    let r = s.run_source("j = run(\"echo hi\")\nresult(j)\n", "w");
+    assert!(
+        r.iter().all(|x| x.error.is_none()),
+        "{:?}",
+        r.iter().map(|x| &x.error).collect::<Vec<_>>()
+    );
+    match r.last().and_then(|x| x.output.as_ref()) {
+        Some(Output::Text(t)) => assert!(t.contains("hi"), "{t}"),
+        other => panic!("no output: {other:?}"),
+    }
+    e.wait_all();
+    assert!(
+        s.poll().is_empty(),
+        "the job's outcome was already the statement's"
+    );
+    // A job nobody waited for is still reported when it ends.
+    s.run_source("k = run(\"echo later\")\n", "w");
+    e.wait_all();
+    let polled = s.poll();
+    assert_eq!(polled.len(), 1);
+}

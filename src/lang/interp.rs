@@ -63,6 +63,12 @@ impl SessionCtx for Interp {
 }
 
 impl Interp {
+    /// The user waits for this job in the foreground (`result(job)`): its outcome is the statement's, so
+    /// the workbench must not report it again when it finishes.
+    pub(crate) fn untrack(&mut self, job: crate::engine::JobId) {
+        self.jobs.retain(|t| t.job.id() != job);
+    }
+
     pub fn engine_opt(&self) -> Option<&Engine> {
         self.engine.as_ref()
     }

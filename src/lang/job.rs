@@ -145,7 +145,10 @@ pub(crate) fn call_method(
 ) -> Result<Obj, Raise> {
     args.check(name, 0, &["timeout"])?;
     match name {
-        "result" | "compute" | "wait" | "gather" => job.result().map_err(|e| Raise::from(&*e)),
+        "result" | "compute" | "wait" | "gather" => {
+            interp.untrack(job.id());
+            job.result().map_err(|e| Raise::from(&*e))
+        }
         "cancel" => Ok(Obj::Bool(interp.engine_ref().cancel_job(job.id()))),
         "done" => Ok(Obj::Bool(job.handle.status().is_finished())),
         _ => Err(super::access::no_attribute(
@@ -238,14 +241,17 @@ fn download(interp: &mut Interp, args: Args) -> Result<Obj, Raise> {
 }
 
 /// `result(job)`: wait for a job's value; other values are returned as they are.
-fn result(_interp: &mut Interp, args: Args) -> Result<Obj, Raise> {
+fn result(interp: &mut Interp, args: Args) -> Result<Obj, Raise> {
     args.check("result", 1, &[])?;
     let x = args
         .positional
         .first()
         .ok_or_else(|| Raise::type_error("result() takes a job"))?;
     match x.downcast::<JobObj>() {
-        Some(job) => job.result().map_err(|e| Raise::from(&*e)),
+        Some(job) => {
+            interp.untrack(job.id());
+            job.result().map_err(|e| Raise::from(&*e))
+        }
         None => Ok(x.clone()),
     }
 }
