@@ -561,10 +561,12 @@ fn parallel_chunk_reads_match_the_library() {
     for (d, n) in [("t", 20), ("y", 5), ("x", 7)] {
         w.add_dim(d, n).unwrap();
     }
-    for (name, dt, zlib) in [
-        ("a", RawType::F32, Some(4)),
-        ("b", RawType::F64, Some(1)),
-        ("c", RawType::F32, None),
+    for (name, dt, zlib, chunking) in [
+        ("a", RawType::F32, Some(4), vec![7, 2, 3]),
+        ("b", RawType::F64, Some(1), vec![7, 2, 3]),
+        ("c", RawType::F32, None, vec![7, 2, 3]),
+        // Whole rows per chunk: a time slab is one contiguous read per chunk.
+        ("d", RawType::F64, None, vec![7, 5, 7]),
     ] {
         let spec = VarSpec {
             name: name.into(),
@@ -573,7 +575,7 @@ fn parallel_chunk_reads_match_the_library() {
             attrs: vec![],
             fill: None,
             zlib,
-            chunking: Some(vec![7, 2, 3]),
+            chunking: Some(chunking),
         };
         w.add_var(&spec).unwrap();
         let data = ArrayD::from_shape_fn(IxDyn(&[20, 5, 7]), |ix| {
@@ -588,9 +590,24 @@ fn parallel_chunk_reads_match_the_library() {
     }
     w.commit().unwrap();
     let (s, c) = ([3, 1, 2], [10, 4, 5]);
-    // Uncompressed chunks are read by the library: no decompression to parallelize.
-    assert!(read_raw_chunks(&p, "c", &s, &c).unwrap().is_none());
-    for v in ["a", "b"] {
+    // Uncompressed chunks are read by address too (only the selection's runs).
+    for (s, c) in [
+        ([0, 0, 0], [20, 5, 7]),
+        ([7, 0, 0], [7, 5, 7]),
+        ([1, 2, 3], [1, 1, 1]),
+    ] {
+        for v in ["c", "d"] {
+            let direct = read_raw_chunks(&p, v, &s, &c)
+                .unwrap()
+                .expect("uncompressed, chunked");
+            assert_eq!(
+                direct,
+                read_raw_library(&p, v, &s, &c).unwrap(),
+                "{v} {s:?} {c:?}"
+            );
+        }
+    }
+    for v in ["a", "b", "c"] {
         let fast = read_raw_chunks(&p, v, &s, &c)
             .unwrap()
             .expect("eligible for the fast path");

@@ -263,6 +263,9 @@ pub fn read_raw_chunks(
     let Some(p) = plan(path, var, start, count) else {
         return Ok(None);
     };
+    if p.deflate.is_none() && p.shuffle.is_none() {
+        return read_uncompressed(&file, path, &p, start, count);
+    }
     if !worth_it(&p, count) {
         return Ok(None);
     }
@@ -299,10 +302,110 @@ pub fn read_raw_chunks(
     }))
 }
 
-/// The fast path pays off for compressed chunks that mostly lie inside the selection. Uncompressed data
-/// costs the library no decompression under its lock, and a slab that touches a small part of large
-/// chunks (a month of a file chunked by year) would decode whole chunks: the library reads just the
-/// slab, in bounded memory, instead.
+/// Uncompressed chunks: read just the selection's runs of each chunk with `pread`, straight into the
+/// output, outside the library's lock (so reads on several workers run in parallel). Runs cover every
+/// trailing dimension that both the chunk and the selection span whole, so a time slab of full lat/lon
+/// rows is one read per chunk.
+fn read_uncompressed(
+    file: &File,
+    path: &Path,
+    p: &Plan,
+    start: &[usize],
+    count: &[usize],
+) -> Result<Option<NdArray>> {
+    if cfg!(target_endian = "big") {
+        return Ok(None);
+    }
+    let nd = count.len();
+    let chunk_bytes = p.chunk.iter().product::<usize>() * p.elem;
+    if p.chunks.iter().any(|c| c.2 as usize != chunk_bytes) {
+        return Ok(None);
+    }
+    let n: usize = count.iter().product();
+    let mut out = vec![0u8; n * p.elem];
+    let strides = |shape: &[usize]| {
+        let mut st = vec![1usize; shape.len()];
+        for k in (0..shape.len().saturating_sub(1)).rev() {
+            st[k] = st[k + 1] * shape[k + 1];
+        }
+        st
+    };
+    let (ostr, cstr) = (strides(count), strides(&p.chunk));
+    for (origin, addr, _, _) in &p.chunks {
+        let lo: Vec<usize> = (0..nd).map(|k| start[k].max(origin[k])).collect();
+        let hi: Vec<usize> = (0..nd)
+            .map(|k| (start[k] + count[k]).min(origin[k] + p.chunk[k]))
+            .collect();
+        if (0..nd).any(|k| lo[k] >= hi[k]) {
+            continue;
+        }
+        let whole = |k: usize| {
+            lo[k] == origin[k]
+                && hi[k] == origin[k] + p.chunk[k]
+                && lo[k] == start[k]
+                && hi[k] == start[k] + count[k]
+        };
+        // Dims [m, nd) form one contiguous run in both the chunk and the output.
+        let mut m = nd - 1;
+        while m > 0 && whole(m) {
+            m -= 1;
+        }
+        let run = (hi[m] - lo[m]) * cstr[m] * p.elem;
+        let mut idx = lo[..m].to_vec();
+        loop {
+            let (mut coff, mut ooff) = (0, 0);
+            for k in 0..m {
+                coff += (idx[k] - origin[k]) * cstr[k];
+                ooff += (idx[k] - start[k]) * ostr[k];
+            }
+            coff += (lo[m] - origin[m]) * cstr[m];
+            ooff += (lo[m] - start[m]) * ostr[m];
+            let dst = &mut out[ooff * p.elem..ooff * p.elem + run];
+            file.read_exact_at(dst, addr + (coff * p.elem) as u64)
+                .map_err(|e| {
+                    Error::file(path, format!("chunk at byte {addr}: {e} (truncated file?)"))
+                })?;
+            // Next index over dims [0, m), last fastest.
+            let mut k = m;
+            loop {
+                if k == 0 {
+                    break;
+                }
+                k -= 1;
+                idx[k] += 1;
+                if idx[k] < hi[k] {
+                    break;
+                }
+                idx[k] = lo[k];
+                if k == 0 {
+                    k = usize::MAX;
+                    break;
+                }
+            }
+            if m == 0 || k == usize::MAX {
+                break;
+            }
+        }
+    }
+    let shape = IxDyn(count);
+    Ok(Some(if p.elem == 4 {
+        let v: Vec<f32> = out
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
+            .collect();
+        NdArray::F32(ArrayD::from_shape_vec(shape, v).expect("selection size"))
+    } else {
+        let v: Vec<f64> = out
+            .chunks_exact(8)
+            .map(|b| f64::from_le_bytes(b.try_into().unwrap()))
+            .collect();
+        NdArray::F64(ArrayD::from_shape_vec(shape, v).expect("selection size"))
+    }))
+}
+
+/// The parallel-inflate path pays off for compressed chunks that mostly lie inside the selection: a
+/// slab that touches a small part of large chunks (a month of a file chunked by year) would decode
+/// whole chunks; the library reads just the slab, in bounded memory, instead.
 fn worth_it(p: &Plan, count: &[usize]) -> bool {
     if p.deflate.is_none() {
         return false;
