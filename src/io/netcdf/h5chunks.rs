@@ -322,7 +322,19 @@ fn read_uncompressed(
         return Ok(None);
     }
     let n: usize = count.iter().product();
-    let mut out = vec![0u8; n * p.elem];
+    // Read straight into the typed buffer: no byte buffer and no second copy (little-endian host,
+    // checked above; every bit pattern is a valid float).
+    let mut f32s: Vec<f32> = Vec::new();
+    let mut f64s: Vec<f64> = Vec::new();
+    let out: &mut [u8] = if p.elem == 4 {
+        f32s = vec![0f32; n];
+        // SAFETY: a `[f32]` of n items is 4n initialized bytes; u8 has no alignment requirement.
+        unsafe { std::slice::from_raw_parts_mut(f32s.as_mut_ptr().cast::<u8>(), n * 4) }
+    } else {
+        f64s = vec![0f64; n];
+        // SAFETY: as above, 8n bytes.
+        unsafe { std::slice::from_raw_parts_mut(f64s.as_mut_ptr().cast::<u8>(), n * 8) }
+    };
     let strides = |shape: &[usize]| {
         let mut st = vec![1usize; shape.len()];
         for k in (0..shape.len().saturating_sub(1)).rev() {
@@ -389,17 +401,9 @@ fn read_uncompressed(
     }
     let shape = IxDyn(count);
     Ok(Some(if p.elem == 4 {
-        let v: Vec<f32> = out
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
-            .collect();
-        NdArray::F32(ArrayD::from_shape_vec(shape, v).expect("selection size"))
+        NdArray::F32(ArrayD::from_shape_vec(shape, f32s).expect("selection size"))
     } else {
-        let v: Vec<f64> = out
-            .chunks_exact(8)
-            .map(|b| f64::from_le_bytes(b.try_into().unwrap()))
-            .collect();
-        NdArray::F64(ArrayD::from_shape_vec(shape, v).expect("selection size"))
+        NdArray::F64(ArrayD::from_shape_vec(shape, f64s).expect("selection size"))
     }))
 }
 
