@@ -121,6 +121,9 @@ impl Shared {
     /// pages back to the OS. A failure disarms the workers' spilling until the monitor's next look (which
     /// re-arms it and reports the error), so a full disk is not retried at every task.
     pub(crate) fn spill_due(&self, candidates: Vec<Candidate>) {
+        if candidates.is_empty() {
+            return;
+        }
         let cfg = self.config.lock().clone();
         let (moved, err) = self.spill_to_disk(&cfg, candidates);
         if err.is_some() {

@@ -149,6 +149,7 @@ impl State {
     }
 
     /// Managed bytes: values in the store and intermediates held by jobs.
+    #[inline]
     pub fn managed(&self) -> u64 {
         self.store.bytes + self.held
     }

@@ -211,8 +211,8 @@ fn worker_loop(shared: Arc<Shared>, worker: WorkerId, generation: u64) {
                 st.finish(job, task, worker, now, res, end, &mut fx);
                 // Above the memory target this worker spills before it produces more (one comparison
                 // when no limit is set).
-                let due = st.spill_due();
-                if !due.is_empty() {
+                if st.spill_at.is_some_and(|at| st.managed() > at) {
+                    let due = st.spill_due();
                     drop(st);
                     shared.flush(&mut fx);
                     shared.spill_due(due);
