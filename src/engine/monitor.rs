@@ -1,7 +1,9 @@
 //! The memory monitor: a named thread (`tessera-memory`) that every 50 ms reads process memory and managed
 //! bytes and applies [`super::pressure`]'s decisions: spill least-recently-used values to disk (written
 //! without the state lock), pause and resume workers, and at the limit fail the newest job rather than
-//! let the process be killed. Every change is logged as an event.
+//! let the process be killed. Every change is logged as an event. Each look also sets the managed level
+//! above which workers spill as they finish tasks ([`super::pressure::spill_level`]): the monitor alone
+//! is too slow for readers that produce hundreds of MB a second.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;

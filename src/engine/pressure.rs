@@ -1,7 +1,8 @@
 //! Memory pressure as plain decisions and state transitions (Dask's worker memory management): from the
 //! thresholds, process memory and managed bytes decide how much to spill, whether to pause, whether the
 //! limit is hit; pick least-recently-used values to spill; swap a spilled value for its file; fail the
-//! newest job when the limit is reached. No threads here: the monitor drives these.
+//! newest job when the limit is reached; the level at which workers spill before their next task. No
+//! threads here: the monitor and the workers drive these.
 
 use std::sync::Arc;
 use std::time::Duration;
