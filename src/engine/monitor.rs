@@ -1,7 +1,9 @@
 //! The memory monitor: a named thread (`tessera-memory`) that every 50 ms reads process memory and managed
 //! bytes and applies [`super::pressure`]'s decisions: spill least-recently-used values to disk (written
 //! without the state lock), pause and resume workers, and at the limit fail the newest job rather than
-//! let the process be killed. Every change is logged as an event.
+//! let the process be killed. Every change is logged as an event. Each look also sets the managed level
+//! above which workers spill as they finish tasks ([`super::pressure::spill_level`]): the monitor alone
+//! is too slow for readers that produce hundreds of MB a second.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -10,7 +12,7 @@ use std::time::{Duration, Instant};
 use super::api::EngineConfig;
 use super::events::{Event, LogLevel};
 use super::memory;
-use super::pressure::{decide, limit_message, Thresholds};
+use super::pressure::{decide, limit_message, spill_level, Candidate, Thresholds};
 use super::runtime::Shared;
 use super::spill::SpillDir;
 use crate::error::Result;
@@ -73,6 +75,67 @@ impl Shared {
         Ok(d)
     }
 
+    /// Arm (or disarm) the workers' own spilling at the memory target of `cfg`.
+    pub(crate) fn arm_spill(&self, cfg: &EngineConfig) {
+        // Until the monitor's first look measures unmanaged memory.
+        let th = Thresholds::of(cfg);
+        let at = th.target.or(th.spill);
+        self.state.lock().spill_at = at;
+    }
+
+    /// Write `candidates` to disk without the state lock and swap each for its file: the bytes moved and
+    /// the first error (the rest stay in memory).
+    pub(crate) fn spill_to_disk(
+        &self,
+        cfg: &EngineConfig,
+        candidates: Vec<Candidate>,
+    ) -> (u64, Option<String>) {
+        if candidates.is_empty() {
+            return (0, None);
+        }
+        let dir = match self.spill_dir(cfg) {
+            Ok(d) => d,
+            Err(e) => return (0, Some(format!("cannot spill to disk: {e}"))),
+        };
+        let mut moved = 0;
+        let mut err = None;
+        for c in candidates {
+            match dir.write(&c.value, c.bytes) {
+                Ok(f) => {
+                    if self.with_state(|st, _, _| st.apply_spill(&c, f)) {
+                        moved += c.bytes;
+                    }
+                }
+                Err(e) => {
+                    err = Some(format!("cannot spill to disk: {e}; data stays in memory"));
+                    break;
+                }
+            }
+            // `c` drops here: a swapped value's memory is freed now.
+        }
+        if moved > 0 {
+            self.spilled_total.fetch_add(moved, Ordering::Relaxed);
+        }
+        (moved, err)
+    }
+
+    /// A worker spills what `State::spill_due` picked before it takes another task, then hands the freed
+    /// pages back to the OS. A failure disarms the workers' spilling until the monitor's next look (which
+    /// re-arms it and reports the error), so a full disk is not retried at every task.
+    pub(crate) fn spill_due(&self, candidates: Vec<Candidate>) {
+        if candidates.is_empty() {
+            return;
+        }
+        let cfg = self.config.lock().clone();
+        let (moved, err) = self.spill_to_disk(&cfg, candidates);
+        if err.is_some() {
+            self.state.lock().spill_at = None;
+        }
+        if moved > 0 {
+            memory::trim();
+        }
+    }
+
     fn log(&self, level: LogLevel, message: String) {
         let mut ev = vec![
             Event::Log {
@@ -100,7 +163,10 @@ impl Monitor {
         if th.limit.is_none() {
             // Without a limit the monitor stays off the state lock (the scheduler's hot path).
             if std::mem::take(&mut self.limited) {
-                s.with_state(|st, _, fx| st.set_paused(false, fx));
+                s.with_state(|st, _, fx| {
+                    st.spill_at = None;
+                    st.set_paused(false, fx)
+                });
             }
             return;
         }
@@ -114,8 +180,11 @@ impl Monitor {
             process = s.process_memory();
         }
         let managed = {
-            let st = s.state.lock();
-            st.store.bytes + st.held
+            let mut st = s.state.lock();
+            let managed = st.managed();
+            // Re-armed at every look: a configuration change or a failed worker spill disarmed it.
+            st.spill_at = spill_level(&th, process, managed);
+            managed
         };
         let mut d = decide(&th, process, managed);
         if d.spill > 0 && self.spill(s, &cfg, d.spill) > 0 {
@@ -193,47 +262,23 @@ impl Monitor {
     /// Move about `need` bytes of least-recently-used data to disk; the bytes moved.
     fn spill(&mut self, s: &Shared, cfg: &EngineConfig, need: u64) -> u64 {
         let candidates = s.state.lock().spill_candidates(need);
-        if candidates.is_empty() {
-            return 0;
-        }
-        let dir = match s.spill_dir(cfg) {
-            Ok(d) => d,
-            Err(e) => {
-                self.problem(s, LogLevel::Error, format!("cannot spill to disk: {e}"));
-                return 0;
-            }
-        };
-        let mut moved = 0;
-        for c in candidates {
-            match dir.write(&c.value, c.bytes) {
-                Ok(f) => {
-                    if s.with_state(|st, _, _| st.apply_spill(&c, f)) {
-                        moved += c.bytes;
-                    }
-                }
-                Err(e) => {
-                    self.problem(
-                        s,
-                        LogLevel::Error,
-                        format!("cannot spill to disk: {e}; data stays in memory"),
-                    );
-                    break;
-                }
-            }
-            // `c` drops here: a swapped value's memory is freed now.
+        let (moved, err) = s.spill_to_disk(cfg, candidates);
+        if let Some(e) = err {
+            self.problem(s, LogLevel::Error, e);
         }
         if moved > 0 {
-            s.spilled_total.fetch_add(moved, Ordering::Relaxed);
             self.last_problem = None;
-            s.log(
-                LogLevel::Debug,
-                format!(
-                    "spilled {} to {} ({} on disk)",
-                    format_bytes(moved),
-                    dir.path.display(),
-                    format_bytes(dir.used())
-                ),
-            );
+            if let Ok(dir) = s.spill_dir(cfg) {
+                s.log(
+                    LogLevel::Debug,
+                    format!(
+                        "spilled {} to {} ({} on disk)",
+                        format_bytes(moved),
+                        dir.path.display(),
+                        format_bytes(dir.used())
+                    ),
+                );
+            }
         }
         moved
     }

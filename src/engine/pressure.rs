@@ -1,7 +1,8 @@
 //! Memory pressure as plain decisions and state transitions (Dask's worker memory management): from the
 //! thresholds, process memory and managed bytes decide how much to spill, whether to pause, whether the
 //! limit is hit; pick least-recently-used values to spill; swap a spilled value for its file; fail the
-//! newest job when the limit is reached. No threads here: the monitor drives these.
+//! newest job when the limit is reached; the level at which workers spill before their next task. No
+//! threads here: the monitor and the workers drive these.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -74,6 +75,19 @@ pub fn decide(th: &Thresholds, process: u64, managed: u64) -> Decision {
     d
 }
 
+/// The managed bytes above which workers spill as they finish tasks: the target, lowered so that managed
+/// plus unmanaged memory (process minus managed, as last measured) stays under the spill threshold. The
+/// monitor's 50 ms looks alone cannot keep up with fast readers; this keeps producers from outrunning
+/// spilling. `None` without a target or spill threshold.
+pub fn spill_level(th: &Thresholds, process: u64, managed: u64) -> Option<u64> {
+    let level = th.target.or(th.spill)?;
+    let unmanaged = process.saturating_sub(managed);
+    Some(match th.spill {
+        Some(s) => level.min(s.saturating_sub(unmanaged)),
+        None => level,
+    })
+}
+
 /// Where a value to spill lives.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum SpillAt {
@@ -133,6 +147,22 @@ impl State {
             out.push(c);
         }
         out
+    }
+
+    /// Managed bytes: values in the store and intermediates held by jobs.
+    #[inline]
+    pub fn managed(&self) -> u64 {
+        self.store.bytes + self.held
+    }
+
+    /// What a worker that just finished a task must spill before it takes another: least-recently-used
+    /// values down to the target when managed bytes are above it (nothing without a limit or below it).
+    /// Picked values are held by the returned candidates, so another spiller does not pick them too.
+    pub fn spill_due(&self) -> Vec<Candidate> {
+        match self.spill_at {
+            Some(t) if self.managed() > t => self.spill_candidates(self.managed() - t),
+            _ => Vec::new(),
+        }
     }
 
     /// Replace a candidate's value by its spill file, if the value is still there (it may have been

@@ -209,6 +209,15 @@ fn worker_loop(shared: Arc<Shared>, worker: WorkerId, generation: u64) {
                 drop(inputs);
                 st = shared.state.lock();
                 st.finish(job, task, worker, now, res, end, &mut fx);
+                // Above the memory target this worker spills before it produces more (one comparison
+                // when no limit is set).
+                if st.spill_at.is_some_and(|at| st.managed() > at) {
+                    let due = st.spill_due();
+                    drop(st);
+                    shared.flush(&mut fx);
+                    shared.spill_due(due);
+                    st = shared.state.lock();
+                }
             }
             None if !fx.is_empty() => {
                 drop(st);

@@ -82,6 +82,9 @@ pub struct State {
     pub paused: bool,
     /// Bytes of intermediates held by all jobs.
     pub held: u64,
+    /// Managed bytes above which a worker that finishes a task spills before it takes the next one
+    /// (the memory target; `None` without a limit): backpressure, so producers cannot outrun spilling.
+    pub spill_at: Option<u64>,
     /// Bytes (in memory terms) of job intermediates spilled to disk.
     pub spilled: u64,
     /// Counts finished tasks: the clock of least-recently-used spilling.

@@ -25,7 +25,8 @@ impl Engine {
     pub fn new(cfg: EngineConfig) -> Engine {
         let threads = cfg.threads.max(1);
         super::runtime::share_cores_with_polars(threads);
-        let shared = Arc::new(Shared::new(cfg));
+        let shared = Arc::new(Shared::new(cfg.clone()));
+        shared.arm_spill(&cfg);
         // A pool that cannot start (thread limits) leaves the engine unable to run anything: say so loudly.
         if let Err(e) = super::runtime::start_pool(&shared, threads) {
             eprintln!("tessera: {e}");
@@ -56,6 +57,7 @@ impl Engine {
                 self.shared().spill_dir(&cfg)?;
             }
         }
+        self.shared().arm_spill(&cfg);
         let old = std::mem::replace(&mut *self.shared().config.lock(), cfg);
         if old.threads != threads {
             super::runtime::start_pool(self.shared(), threads)?;
@@ -298,8 +300,7 @@ impl Engine {
 
     /// Bytes of results held in memory (store and intermediates).
     pub fn managed_bytes(&self) -> u64 {
-        let st = self.shared().state.lock();
-        st.store.bytes + st.held
+        self.shared().state.lock().managed()
     }
 
     /// Bytes (in memory terms) of results spilled to disk.

@@ -12,7 +12,7 @@ use super::graph::{DepPattern, FnKernel, Graph, Layer, LayerInput};
 use super::ids::{JobId, WorkerId};
 use super::job::{Job, JobSignal, TaskState};
 use super::jobgraph::JobGraph;
-use super::pressure::{decide, Thresholds};
+use super::pressure::{decide, spill_level, Thresholds};
 use super::spill::SpillDir;
 use super::state::{Effects, State};
 use super::store::Futures;
@@ -242,6 +242,98 @@ fn persisted_outputs_are_spillable_while_their_job_runs_and_pause_holds_new_task
     let err = fx.completed.last().unwrap().as_ref().unwrap_err();
     assert!(matches!(&**err, crate::error::Error::Memory(m) if m.contains("9 GiB")));
     assert_eq!(st.history.back().unwrap().status, JobStatus::Failed);
+}
+
+#[test]
+fn workers_spill_down_to_a_level_that_leaves_room_for_unmanaged_memory() {
+    let th = Thresholds::of(&EngineConfig {
+        memory_limit: Some(1000 * KB),
+        ..Default::default()
+    });
+    // Little unmanaged memory: the target. More: lowered so managed + unmanaged stays under spill.
+    assert_eq!(spill_level(&th, 300 * KB, 250 * KB), Some(600 * KB));
+    assert_eq!(spill_level(&th, 500 * KB, 200 * KB), Some(400 * KB));
+    assert_eq!(spill_level(&th, 900 * KB, 100 * KB), Some(0));
+    assert_eq!(spill_level(&Thresholds::default(), 900 * KB, 0), None);
+    let no_spill = Thresholds { spill: None, ..th };
+    assert_eq!(spill_level(&no_spill, 900 * KB, 0), Some(600 * KB));
+
+    // A finishing worker is told to spill the least recently used values down to the level.
+    let src = chunks("chunks", 3);
+    let jg = JobGraph::build(&[(src.clone(), vec![0, 1, 2])], |_| false);
+    let mut st = State::default();
+    let mut fx = Recorder::default();
+    for k in src.keys() {
+        st.store.acquire(k, &src.name, JobId(1));
+    }
+    st.submit(
+        Job::new(JobId(1), JobKind::Persist, "p", Some(jg), true),
+        Duration::ZERO,
+        &mut fx,
+    );
+    st.spill_at = Some(10 * KB);
+    let w = WorkerId(0);
+    let mut due = Vec::new();
+    for _ in 0..3 {
+        let a = st.next_task(w, Duration::ZERO, &mut fx).unwrap();
+        let (job, task, i) = (a.job, a.task, a.index);
+        drop(a);
+        st.finish(
+            job,
+            task,
+            w,
+            Duration::ZERO,
+            Ok(chunk(i)),
+            Duration::ZERO,
+            &mut fx,
+        );
+        due.push(st.spill_due());
+    }
+    let sizes: Vec<usize> = due.iter().map(Vec::len).collect();
+    assert_eq!(sizes, [0, 1, 2], "8, 16, then 24 kB managed against 10 kB");
+    // A value being spilled by one worker is not picked by another: the third finish passes over the
+    // oldest value (the second finish holds it) and picks the next two.
+    let first = due[1][0].at;
+    assert!(due[2].iter().all(|c| c.at != first));
+    drop(due);
+    assert_eq!(
+        st.spill_due().len(),
+        2,
+        "released candidates can be picked again"
+    );
+    st.spill_at = None;
+    assert!(st.spill_due().is_empty(), "no limit: workers never spill");
+}
+
+#[test]
+fn workers_spill_as_they_finish_so_fast_producers_stay_near_the_target() {
+    let parent = tempfile::tempdir().unwrap();
+    let e = limited(100 * KB, parent.path());
+    // Each task notes managed bytes as it starts. The monitor looks every 50 ms, far slower than these
+    // tasks: only the workers' own spilling keeps managed bytes near the 60 kB target.
+    let seen = Arc::new(parking_lot::Mutex::new(Vec::new()));
+    let (s2, shared) = (seen.clone(), Arc::downgrade(&e.inner.shared));
+    let src = Layer::new(
+        "fast",
+        40,
+        vec![],
+        Arc::new(FnKernel(move |i, _: &Inputs, _: &TaskContext| {
+            if let Some(s) = shared.upgrade() {
+                s2.lock().push(s.state.lock().managed());
+            }
+            Ok(chunk(i))
+        })),
+    );
+    let (p, job) = e.persist(&Graph::new(src.clone()), "persist 320 kB");
+    job.wait().unwrap();
+    let most = seen.lock().iter().copied().max().unwrap();
+    // At most one output per other worker finished and not yet spilled beyond the target.
+    assert!(most <= 60 * KB + 8 * KB, "managed reached {most} bytes");
+    assert!(e.managed_bytes() <= 68 * KB);
+    assert_eq!(e.managed_bytes() + e.spilled_bytes(), 320 * KB);
+    let sum = Graph::derive(total(&src, DepPattern::All, 1), &[&p]);
+    let out = e.compute(&sum, "sum").wait().unwrap();
+    assert_eq!(float(&out[0]), 1000.0 * (0..40).sum::<u32>() as f64);
 }
 
 fn limited(limit: u64, spill_dir: &std::path::Path) -> Engine {
