@@ -5,6 +5,7 @@ pub mod api;
 pub mod cancel;
 pub mod events;
 pub mod graph;
+pub mod inspect;
 pub mod ids;
 pub mod job;
 pub mod jobgraph;
