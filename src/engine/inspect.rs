@@ -83,8 +83,12 @@ impl Engine {
                         // Persisted output: the store holds (and may have spilled) the value.
                         let key = g.key(super::ids::TaskId(t as u32));
                         match st.store.entries.get(&key).map(|e| &e.state) {
-                            Some(EntryState::Spilled { bytes, .. }) => ("spilled", None, None, *bytes),
-                            Some(EntryState::Memory { bytes, .. }) => ("memory", None, None, *bytes),
+                            Some(EntryState::Spilled { bytes, .. }) => {
+                                ("spilled", None, None, *bytes)
+                            }
+                            Some(EntryState::Memory { bytes, .. }) => {
+                                ("memory", None, None, *bytes)
+                            }
                             _ => ("memory", None, None, 0),
                         }
                     }
@@ -173,11 +177,7 @@ mod tests {
             .map(|t| (t.worker.is_some(), t.elapsed.is_some(), t.bytes))
             .collect();
         assert_eq!(workers, vec![(true, true, 0); 2]);
-        let queued = running
-            .tasks
-            .iter()
-            .filter(|t| t.state == "ready")
-            .count();
+        let queued = running.tasks.iter().filter(|t| t.state == "ready").count();
         assert_eq!(queued, 6);
         // A window past the middle and one past the end.
         let w = e.layer_tasks(h.id, layer.id, 7, 5).unwrap();

@@ -12,6 +12,7 @@ pub mod memory;
 pub mod output;
 pub mod overlay;
 pub mod stream;
+pub mod tasks;
 pub mod widgets;
 
 use ratatui::layout::{Constraint, Layout, Rect};
