@@ -6,6 +6,7 @@ pub mod cancel;
 pub mod events;
 pub mod graph;
 pub mod ids;
+pub mod inspect;
 pub mod job;
 pub mod jobgraph;
 pub mod memory;

@@ -10,8 +10,9 @@ use crossbeam_channel::Receiver;
 use super::console::Console;
 use super::dot;
 use super::state::{Command, View};
+use crate::engine::inspect::LayerTasks;
 use crate::engine::snapshot::EngineSnapshot;
-use crate::engine::{Engine, Event, JobId};
+use crate::engine::{Engine, Event, JobId, LayerId};
 
 /// What the workbench needs from the engine (implemented by [`Engine`]; faked in tests).
 pub trait EngineLink {
@@ -19,6 +20,17 @@ pub trait EngineLink {
     fn cancel_job(&self, job: JobId) -> bool;
     fn restart(&self);
     fn subscribe(&self) -> Receiver<Event>;
+    /// A window of one layer's tasks in a running job (see [`Engine::layer_tasks`]); `None` when
+    /// the job finished. Fakes without tasks keep the default.
+    fn layer_tasks(
+        &self,
+        _job: JobId,
+        _layer: LayerId,
+        _offset: usize,
+        _limit: usize,
+    ) -> Option<LayerTasks> {
+        None
+    }
 }
 
 impl EngineLink for Engine {
@@ -33,6 +45,15 @@ impl EngineLink for Engine {
     }
     fn subscribe(&self) -> Receiver<Event> {
         Engine::subscribe(self)
+    }
+    fn layer_tasks(
+        &self,
+        job: JobId,
+        layer: LayerId,
+        offset: usize,
+        limit: usize,
+    ) -> Option<LayerTasks> {
+        Engine::layer_tasks(self, job, layer, offset, limit)
     }
 }
 
@@ -181,7 +202,24 @@ pub fn refresh_view(view: &mut View, engine: &dyn EngineLink) -> bool {
     if changed || view.mem_hist.samples.is_empty() {
         view.set_snapshot(Arc::new(snap));
     }
+    fetch_tasks(view, engine);
     changed
+}
+
+/// Fetch the window of the graph pane's open task list (nothing when none is open). Called before
+/// every draw, so drawing stays pure; only the tasks around the selection cross the lock. The list
+/// closes when the graph pane moved to another job.
+pub fn fetch_tasks(view: &mut View, engine: &dyn EngineLink) {
+    let shown = view.graph_job().map(|j| j.id);
+    let Some(tl) = view.graph_tasks.as_mut() else {
+        return;
+    };
+    if shown != Some(tl.job) {
+        view.graph_tasks = None;
+        return;
+    }
+    let (offset, limit) = tl.wanted();
+    tl.set_window(engine.layer_tasks(tl.job, tl.layer, offset, limit));
 }
 
 /// Write the statements typed this session as a runnable session file (parent dirs created).

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{never, select, tick, unbounded, Receiver};
 use crossterm::event::{self, Event as TermEvent, KeyEventKind};
 
-use super::app::{refresh_view, Workbench};
+use super::app::{fetch_tasks, refresh_view, Workbench};
 use super::console::{Console, ConsoleEntry};
 use super::draw::draw_frame;
 use super::keys::KeyChord;
@@ -84,6 +84,7 @@ pub fn run_loop(
             last_pull = Instant::now();
         }
         if dirty {
+            fetch_tasks(&mut wb.view, wb.engine);
             guard.terminal.draw(|f| draw_frame(&wb.view, f))?;
             dirty = false;
         }
@@ -178,6 +179,7 @@ fn run_statement(
                 *quit = true;
             }
             if dirty {
+                fetch_tasks(view, engine);
                 guard.terminal.draw(|f| draw_frame(view, f))?;
                 dirty = false;
             }

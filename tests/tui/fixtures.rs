@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crossbeam_channel::{unbounded, Receiver, Sender};
 use parking_lot::Mutex;
+use tessera::engine::inspect::{LayerTasks, TaskInfo};
 use tessera::engine::snapshot::{
     AllocatorStats, EngineSnapshot, FailureInfo, JobSnapshot, LayerProgress, MemorySnapshot,
     RunningTask, TaskRecord,
@@ -230,6 +231,8 @@ pub struct FakeEngine {
     pub cancelled: Mutex<Vec<JobId>>,
     pub restarts: Mutex<u32>,
     pub events: (Sender<Event>, Receiver<Event>),
+    /// Task windows asked for: (offset, limit).
+    pub asked: Mutex<Vec<(usize, usize)>>,
 }
 
 impl FakeEngine {
@@ -239,6 +242,7 @@ impl FakeEngine {
             cancelled: Mutex::new(Vec::new()),
             restarts: Mutex::new(0),
             events: unbounded(),
+            asked: Mutex::new(Vec::new()),
         }
     }
 }
@@ -256,5 +260,53 @@ impl EngineLink for FakeEngine {
     }
     fn subscribe(&self) -> Receiver<Event> {
         self.events.1.clone()
+    }
+    /// The running job (3) has a million tasks in every layer, in a cycle of states; the others
+    /// have finished (their tasks are gone). Only the asked window is made.
+    fn layer_tasks(
+        &self,
+        job: JobId,
+        layer: LayerId,
+        offset: usize,
+        limit: usize,
+    ) -> Option<LayerTasks> {
+        self.asked.lock().push((offset, limit));
+        if job != JobId(3) {
+            return None;
+        }
+        let total = 1_000_000;
+        let offset = offset.min(total);
+        let tasks = (offset..(offset + limit).min(total))
+            .map(|i| {
+                let (state, worker, elapsed, bytes) = match i % 6 {
+                    0 => (
+                        "running",
+                        Some(WorkerId((i % 4) as u32)),
+                        Some(Duration::from_millis(1500)),
+                        0,
+                    ),
+                    1 => ("memory", None, None, 3 * MIB),
+                    2 => ("released", None, None, 0),
+                    3 => ("ready", None, None, 0),
+                    4 => ("spilled", None, None, 12 * MIB),
+                    _ => ("waiting", None, None, 0),
+                };
+                TaskInfo {
+                    index: i as u32,
+                    state,
+                    worker,
+                    elapsed,
+                    bytes,
+                    what: Some(format!("data/part-{i:07}.csv")),
+                }
+            })
+            .collect();
+        Some(LayerTasks {
+            job,
+            layer,
+            total,
+            offset,
+            tasks,
+        })
     }
 }

@@ -58,7 +58,7 @@ fn graph_orders_layers_and_expands() {
         .collect();
     assert_eq!(depths, vec![0, 1, 2, 3]);
     v.focus_pane(Pane::Graph);
-    press(&mut v, "j enter");
+    press(&mut v, "j space");
     assert_eq!(graph_rows(&v)[2], GraphRow::Tasks { index: 1 });
     press(&mut v, "space");
     assert_eq!(graph_rows(&v).len(), 4);

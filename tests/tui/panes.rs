@@ -8,7 +8,9 @@ use tessera::ui::draw::{draw_frame, draw_pane};
 use tessera::ui::keys::parse_chord;
 use tessera::ui::{ConsoleEntry, ConsoleError, Pane, View};
 
-use crate::fixtures::view;
+use crate::fixtures::{snapshot, view, FakeEngine};
+use tessera::ui::app::fetch_tasks;
+use tessera::ui::state::tasklist::FETCH;
 
 fn render(v: &View, w: u16, h: u16, pane: Option<Pane>) -> String {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
@@ -121,9 +123,46 @@ fn pane_graph() {
     let mut v = view();
     v.focus_pane(Pane::Graph);
     key(&mut v, "j");
-    key(&mut v, "enter");
+    key(&mut v, "space");
     insta::assert_snapshot!("graph_80x24", render(&v, 80, 24, Some(Pane::Graph)));
     insta::assert_snapshot!("graph_120", render(&v, 120, 10, Some(Pane::Graph)));
+}
+
+#[test]
+fn pane_graph_tasks() {
+    let eng = FakeEngine::new(snapshot());
+    let mut v = view();
+    v.focus_pane(Pane::Graph);
+    key(&mut v, "j");
+    key(&mut v, "enter");
+    fetch_tasks(&mut v, &eng);
+    key(&mut v, "j");
+    fetch_tasks(&mut v, &eng);
+    insta::assert_snapshot!("graph_tasks_80x24", render(&v, 80, 24, Some(Pane::Graph)));
+    // The last of a million tasks: only the window around it is fetched and drawn.
+    key(&mut v, "G");
+    fetch_tasks(&mut v, &eng);
+    assert_eq!(v.graph_tasks.as_ref().unwrap().selected, 999_999);
+    insta::assert_snapshot!(
+        "graph_tasks_end_120",
+        render(&v, 120, 10, Some(Pane::Graph))
+    );
+    assert!(eng.asked.lock().iter().all(|&(_, limit)| limit <= FETCH));
+    assert_eq!(eng.asked.lock().last(), Some(&(999_999 - FETCH / 2, FETCH)));
+    // Back to the layers, selection where it was.
+    key(&mut v, "esc");
+    assert!(v.graph_tasks.is_none());
+    assert_eq!(v.graph_sel.selected, 1);
+    // A finished job's tasks are gone: the pane says so and keeps the counts.
+    key(&mut v, "3");
+    key(&mut v, "j");
+    key(&mut v, "4");
+    key(&mut v, "l");
+    fetch_tasks(&mut v, &eng);
+    let out = render(&v, 100, 6, Some(Pane::Graph));
+    assert!(out.contains("tasks are gone"), "{out}");
+    key(&mut v, "h");
+    assert!(v.graph_tasks.is_none());
 }
 
 #[test]

@@ -27,6 +27,25 @@ fn segments(v: &View, l: &LayerProgress) -> Vec<(u64, Color)> {
     ]
 }
 
+/// The non-zero task counts of a layer by state, each with its colour swatch.
+pub fn count_spans(v: &View, l: &LayerProgress) -> Vec<Span<'static>> {
+    let t = &v.theme;
+    let parts = [
+        ("released", l.released, t.released),
+        ("memory", l.memory, t.memory),
+        ("running", l.running, t.running),
+        ("ready", l.ready, t.ready),
+        ("waiting", l.waiting, t.waiting),
+        ("erred", l.erred, t.erred),
+    ];
+    let mut spans = Vec::new();
+    for (name, n, c) in parts.iter().filter(|p| p.1 > 0) {
+        spans.push(Span::styled("■ ", t.fg(*c)));
+        spans.push(Span::raw(format!("{name} {}  ", count(*n as u64))));
+    }
+    spans
+}
+
 pub fn draw(v: &View, f: &mut Frame, area: Rect) {
     let job = v.graph_job();
     let extra = match job {
@@ -49,6 +68,9 @@ pub fn draw(v: &View, f: &mut Frame, area: Rect) {
         );
         return;
     };
+    if let Some(tl) = &v.graph_tasks {
+        return super::tasks::draw(v, f, inner, job, tl);
+    }
     let w = inner.width as usize;
     let wide = w >= 90;
     let name_w = if wide { 30 } else { (w / 3).max(12) };
@@ -117,21 +139,8 @@ pub fn draw(v: &View, f: &mut Frame, area: Rect) {
                 Line::from(spans)
             }
             GraphRow::Tasks { index } => {
-                let l = &job.layers[index];
-                let t = &v.theme;
-                let parts = [
-                    ("released", l.released, t.released),
-                    ("memory", l.memory, t.memory),
-                    ("running", l.running, t.running),
-                    ("ready", l.ready, t.ready),
-                    ("waiting", l.waiting, t.waiting),
-                    ("erred", l.erred, t.erred),
-                ];
                 let mut spans = vec![Span::raw("      tasks: ")];
-                for (name, n, c) in parts.iter().filter(|p| p.1 > 0) {
-                    spans.push(Span::styled("■ ", t.fg(*c)));
-                    spans.push(Span::raw(format!("{name} {}  ", count(*n as u64))));
-                }
+                spans.extend(count_spans(v, &job.layers[index]));
                 Line::from(spans)
             }
         };

@@ -12,6 +12,7 @@ pub mod memory;
 pub mod output;
 pub mod overlay;
 pub mod stream;
+pub mod tasks;
 pub mod widgets;
 
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -106,6 +107,15 @@ fn status_bar(v: &View, f: &mut Frame, area: Rect) {
             ];
             if v.focus == Pane::Jobs {
                 hints.insert(0, format!("{} cancel", key(Action::CancelJob)));
+            }
+            if v.focus == Pane::Graph {
+                hints.insert(
+                    0,
+                    match v.graph_tasks {
+                        Some(_) => format!("{} layers", key(Action::Back)),
+                        None => format!("{} tasks", key(Action::Tasks)),
+                    },
+                );
             }
             if v.focus == Pane::CommandLine {
                 hints = vec![

@@ -150,7 +150,10 @@ impl View {
         match pane {
             Pane::Jobs => rows::job_rows(self).len(),
             Pane::Datasets => rows::dataset_rows(self).len(),
-            Pane::Graph => rows::graph_rows(self).len(),
+            Pane::Graph => match &self.graph_tasks {
+                Some(tl) => tl.total(self.open_layer_ntasks()),
+                None => rows::graph_rows(self).len(),
+            },
             Pane::Memory => rows::memory_rows(self).len(),
             Pane::Log => rows::log_rows(self).len(),
             Pane::Output => output_len(&self.cells),
@@ -180,6 +183,11 @@ impl View {
                 self.out_follow = delta.is_none();
             }
             Pane::Stream => self.stream_scroll = apply(self.stream_scroll),
+            Pane::Graph if self.graph_tasks.is_some() => {
+                if let Some(tl) = self.graph_tasks.as_mut() {
+                    tl.selected = apply(tl.selected);
+                }
+            }
             p => {
                 if let Some(sel) = self.list_mut(p) {
                     sel.selected = apply(sel.selected);
@@ -188,6 +196,7 @@ impl View {
         }
         if self.focus == Pane::Jobs {
             self.graph_sel = ListSel::default();
+            self.graph_tasks = None;
         }
     }
 }

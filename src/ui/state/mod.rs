@@ -8,6 +8,7 @@ pub mod keys;
 pub mod log;
 pub mod output;
 pub mod rows;
+pub mod tasklist;
 pub mod tour;
 
 use std::collections::HashSet;
@@ -129,6 +130,8 @@ pub struct View {
     pub stream_scroll: usize,
     /// Layers of the graph pane expanded to their tasks.
     pub graph_open: HashSet<LayerId>,
+    /// The graph pane's layer opened as a list of its tasks (Enter), if any.
+    pub graph_tasks: Option<tasklist::TaskList>,
     pub log: LogStore,
     pub mem_hist: MemHistory,
     pub dialog: Option<Dialog>,
@@ -171,6 +174,7 @@ impl View {
             log_sel: ListSel::default(),
             stream_scroll: 0,
             graph_open: HashSet::new(),
+            graph_tasks: None,
             log: LogStore::default(),
             mem_hist: MemHistory::default(),
             dialog: None,

@@ -1,6 +1,7 @@
 //! What each [`Action`] does to the view, and which actions need a confirmation first.
 
 use super::super::rows::{self, GraphRow};
+use super::super::tasklist::TaskList;
 use super::super::{Command, Dialog, View};
 use crate::ui::format;
 use crate::ui::keymap::Action;
@@ -86,6 +87,10 @@ impl View {
             PageDown => self.move_by(Some(super::PAGE as isize)),
             Top => self.move_by(Some(isize::MIN / 2)),
             Bottom => self.move_by(None),
+            // The graph pane's task list: back to the layers.
+            Left | Back if self.focus == Pane::Graph && self.graph_tasks.is_some() => {
+                self.graph_tasks = None
+            }
             Left if self.focus == Pane::Output => self.out_col = self.out_col.saturating_sub(1),
             Right if self.focus == Pane::Output => self.out_col += 1,
             Filter => {
@@ -136,6 +141,12 @@ impl View {
                     if !self.graph_open.remove(&id) {
                         self.graph_open.insert(id);
                     }
+                }
+            }
+            Tasks => {
+                if let (Some(i), Some(job)) = (selected_graph_layer(self), self.graph_job()) {
+                    let tl = TaskList::new(job.id, job.layers[i].layer);
+                    self.graph_tasks = Some(tl);
                 }
             }
             ExportDot => {
