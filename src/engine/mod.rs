@@ -32,3 +32,5 @@ pub use value::{NdArray, Payload, Scalar, Value};
 mod tests;
 #[cfg(test)]
 mod tests_memory;
+#[cfg(test)]
+mod tests_memory_engine;
