@@ -9,6 +9,26 @@ use crate::io::netcdf::{fmt_attr, Attrs};
 
 pub use crate::units::format_bytes;
 
+/// The first line of xarray's DataArray repr: `<xarray.DataArray 'pr' (lat: 36, lon: 72)> Size: 10kB`.
+pub fn dataarray_header(
+    name: Option<&str>,
+    dims: &[String],
+    shape: &[usize],
+    nbytes: u64,
+) -> String {
+    let dims: Vec<String> = dims
+        .iter()
+        .zip(shape)
+        .map(|(d, n)| format!("{d}: {n}"))
+        .collect();
+    let name = name.map(|n| format!("'{n}' ")).unwrap_or_default();
+    format!(
+        "<xarray.DataArray {name}({})> Size: {}",
+        dims.join(", "),
+        render_nbytes(nbytes)
+    )
+}
+
 /// xarray's `Size:` text: decimal units, no decimals (`3GB`, `58kB`).
 pub fn render_nbytes(n: u64) -> String {
     let mut x = n as f64;

@@ -10,7 +10,8 @@ use super::dataarray::{DataArray, Encoding};
 use super::dataset::Dataset;
 use super::grid::{ChunkGrid, DType};
 use super::repr::{
-    attrs_block, col_width, coords_block, dask_line, fmt_values, pad, render_nbytes,
+    attrs_block, col_width, coords_block, dask_line, dataarray_header, fmt_values, pad,
+    render_nbytes,
 };
 use crate::engine::{FnKernel, Graph, Inputs, Layer, NdArray, TaskContext, Value};
 use crate::io::netcdf::{read_decoded, AttributeValue};
@@ -43,21 +44,9 @@ fn preview(a: &DataArray) -> Option<String> {
 }
 
 pub fn dataarray_text(a: &DataArray) -> String {
-    let dims: Vec<String> = a
-        .dims
-        .iter()
-        .zip(a.shape())
-        .map(|(d, n)| format!("{d}: {n}"))
-        .collect();
-    let name = a
-        .name
-        .as_ref()
-        .map(|n| format!("'{n}' "))
-        .unwrap_or_default();
     let mut s = format!(
-        "<xarray.DataArray {name}({})> Size: {}\n{}",
-        dims.join(", "),
-        render_nbytes(a.nbytes()),
+        "{}\n{}",
+        dataarray_header(a.name.as_deref(), &a.dims, &a.shape(), a.nbytes()),
         dask_line(a)
     );
     if let Some(p) = preview(a) {

@@ -7,7 +7,7 @@ use super::coords::Coord;
 use super::dataarray::DataArray;
 use super::grid::DType;
 use super::nd::{paste, zeros};
-use super::repr::{fmt_values, render_nbytes};
+use super::repr::{dataarray_header, fmt_values};
 use crate::engine::{NdArray, Value};
 use crate::error::{Error, Result};
 use crate::io::netcdf::Attrs;
@@ -67,22 +67,14 @@ impl DataArray {
 
 impl ArrayValue {
     pub fn text(&self) -> String {
-        let shape = self.data.shape();
-        let dims: Vec<String> = self
-            .dims
-            .iter()
-            .zip(shape)
-            .map(|(d, n)| format!("{d}: {n}"))
-            .collect();
-        let name = self
-            .name
-            .as_ref()
-            .map(|n| format!("'{n}' "))
-            .unwrap_or_default();
+        let header = dataarray_header(
+            self.name.as_deref(),
+            &self.dims,
+            self.data.shape(),
+            self.data.nbytes() as u64,
+        );
         let mut s = format!(
-            "<xarray.DataArray {name}({})> Size: {}\n{}",
-            dims.join(", "),
-            render_nbytes(self.data.nbytes() as u64),
+            "{header}\n{}",
             fmt_values(&self.data, DType::of(&self.data))
         );
         let col = super::repr::col_width(self.coords.iter().map(|c| c.name.as_str()));
