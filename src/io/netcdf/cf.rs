@@ -129,6 +129,7 @@ mod tests {
 
     fn var(dtype: RawType, attrs: Vec<(&str, A)>) -> VarInfo {
         VarInfo {
+            coord_values: None,
             name: "v".into(),
             dims: vec!["x".into()],
             shape: vec![3],

@@ -4,7 +4,7 @@
 //! Anything unusual (other filters or types, missing chunks, a userblock) returns `Ok(None)` and the
 //! caller falls back to the netCDF library.
 
-use std::ffi::{c_char, c_int, c_uint, CString};
+use std::ffi::{c_int, c_uint, CString};
 use std::fs::File;
 use std::io::Read;
 use std::os::unix::fs::FileExt;
@@ -16,46 +16,7 @@ use rayon::prelude::*;
 use crate::engine::NdArray;
 use crate::error::{Error, Result};
 
-type Hid = i64;
-#[allow(non_snake_case)]
-extern "C" {
-    fn H5Fopen(name: *const c_char, flags: c_uint, fapl: Hid) -> Hid;
-    fn H5Fclose(id: Hid) -> c_int;
-    fn H5Dopen2(file: Hid, name: *const c_char, dapl: Hid) -> Hid;
-    fn H5Dclose(id: Hid) -> c_int;
-    fn H5Dget_type(id: Hid) -> Hid;
-    fn H5Tget_class(id: Hid) -> c_int;
-    fn H5Tget_size(id: Hid) -> usize;
-    fn H5Tget_order(id: Hid) -> c_int;
-    fn H5Tclose(id: Hid) -> c_int;
-    fn H5Dget_create_plist(id: Hid) -> Hid;
-    fn H5Pclose(id: Hid) -> c_int;
-    fn H5Pget_chunk(plist: Hid, max_ndims: c_int, dims: *mut u64) -> c_int;
-    fn H5Pget_nfilters(plist: Hid) -> c_int;
-    fn H5Pget_filter2(
-        plist: Hid,
-        idx: c_uint,
-        flags: *mut c_uint,
-        cd_nelmts: *mut usize,
-        cd_values: *mut c_uint,
-        namelen: usize,
-        name: *mut c_char,
-        config: *mut c_uint,
-    ) -> c_int;
-    fn H5Dget_chunk_info_by_coord(
-        id: Hid,
-        offset: *const u64,
-        mask: *mut c_uint,
-        addr: *mut u64,
-        size: *mut u64,
-    ) -> c_int;
-}
-
-const H5T_FLOAT: c_int = 1;
-const H5T_ORDER_LE: c_int = 0;
-const FILTER_DEFLATE: c_int = 1;
-const FILTER_SHUFFLE: c_int = 2;
-const HDF5_MAGIC: &[u8; 8] = b"\x89HDF\r\n\x1a\n";
+use super::h5ffi::*;
 
 struct Plan {
     chunk: Vec<usize>,
@@ -65,16 +26,6 @@ struct Plan {
     deflate: Option<u32>,
     /// (chunk origin, file address, stored size, filter mask)
     chunks: Vec<(Vec<usize>, u64, u64, u32)>,
-}
-
-/// Closes an HDF5 id with the given function on drop.
-struct Id(Hid, unsafe extern "C" fn(Hid) -> c_int);
-impl Drop for Id {
-    fn drop(&mut self) {
-        if self.0 >= 0 {
-            unsafe { (self.1)(self.0) };
-        }
-    }
 }
 
 /// Chunk index lookup, under the HDF5 lock. `None`: not eligible for the fast path.

@@ -17,6 +17,8 @@
 
 pub mod cf;
 pub mod h5chunks;
+pub mod h5ffi;
+pub mod h5peek;
 pub mod meta;
 pub mod read;
 pub mod time;
