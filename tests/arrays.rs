@@ -607,15 +607,23 @@ fn parallel_chunk_reads_match_the_library() {
             );
         }
     }
-    for v in ["a", "b", "c"] {
-        let fast = read_raw_chunks(&p, v, &s, &c)
-            .unwrap()
-            .expect("eligible for the fast path");
-        assert_eq!(
-            fast,
-            read_raw_library(&p, v, &s, &c).unwrap(),
-            "variable {v}"
-        );
+    // Compressed chunks decode straight into the selection: interior, whole, edge and one element.
+    for (s, c) in [
+        (s, c),
+        ([0, 0, 0], [20, 5, 7]),
+        ([14, 4, 6], [6, 1, 1]),
+        ([19, 3, 2], [1, 1, 1]),
+    ] {
+        for v in ["a", "b", "c"] {
+            let fast = read_raw_chunks(&p, v, &s, &c)
+                .unwrap()
+                .expect("eligible for the fast path");
+            assert_eq!(
+                fast,
+                read_raw_library(&p, v, &s, &c).unwrap(),
+                "variable {v} {s:?} {c:?}"
+            );
+        }
     }
     // Not eligible (netCDF-3 style data is not HDF5): falls back.
     let junk = dir.path().join("x.nc");

@@ -6,26 +6,25 @@
 
 use std::ffi::{c_int, c_uint, CString};
 use std::fs::File;
-use std::io::Read;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
-use ndarray::{ArrayD, Axis, IxDyn, Slice};
-use rayon::prelude::*;
+use ndarray::{ArrayD, IxDyn};
 
 use crate::engine::NdArray;
 use crate::error::{Error, Result};
 
+use super::h5decode::read_compressed;
 use super::h5ffi::*;
 
-struct Plan {
-    chunk: Vec<usize>,
-    elem: usize,
+pub(super) struct Plan {
+    pub chunk: Vec<usize>,
+    pub elem: usize,
     /// Filter pipeline positions (for the per-chunk skip mask).
-    shuffle: Option<u32>,
-    deflate: Option<u32>,
+    pub shuffle: Option<u32>,
+    pub deflate: Option<u32>,
     /// (chunk origin, file address, stored size, filter mask)
-    chunks: Vec<(Vec<usize>, u64, u64, u32)>,
+    pub chunks: Vec<(Vec<usize>, u64, u64, u32)>,
 }
 
 /// Chunk index lookup, under the HDF5 lock. `None`: not eligible for the fast path.
@@ -102,45 +101,6 @@ fn plan(path: &Path, var: &str, start: &[usize], count: &[usize]) -> Option<Plan
             chunks,
         })
     }
-}
-
-fn decode_chunk(
-    file: &File,
-    path: &Path,
-    p: &Plan,
-    addr: u64,
-    size: u64,
-    mask: u32,
-) -> Result<Vec<u8>> {
-    let bad = |why: String| Error::file(path, format!("chunk at byte {addr}: {why}"));
-    let mut raw = vec![0u8; size as usize];
-    file.read_exact_at(&mut raw, addr)
-        .map_err(|e| bad(format!("{e} (truncated file?)")))?;
-    let n = p.chunk.iter().product::<usize>() * p.elem;
-    let skipped = |i: Option<u32>| i.is_none_or(|i| mask & (1 << i) != 0);
-    let bytes = if skipped(p.deflate) {
-        raw
-    } else {
-        let mut out = Vec::with_capacity(n);
-        flate2::read::ZlibDecoder::new(&raw[..])
-            .read_to_end(&mut out)
-            .map_err(|e| bad(format!("cannot inflate: {e}")))?;
-        out
-    };
-    if bytes.len() != n {
-        return Err(bad(format!("holds {} bytes, expected {n}", bytes.len())));
-    }
-    if skipped(p.shuffle) {
-        return Ok(bytes);
-    }
-    let items = n / p.elem;
-    let mut un = vec![0u8; n];
-    for b in 0..p.elem {
-        for i in 0..items {
-            un[i * p.elem + b] = bytes[b * items + i];
-        }
-    }
-    Ok(un)
 }
 
 /// Compression of each variable (`None` when not chunked/filtered or not HDF5): (shuffle, zlib level).
@@ -220,36 +180,13 @@ pub fn read_raw_chunks(
     if !worth_it(&p, count) {
         return Ok(None);
     }
-    let decoded: Vec<Vec<u8>> = p
-        .chunks
-        .par_iter()
-        .map(|(_, addr, size, mask)| decode_chunk(&file, path, &p, *addr, *size, *mask))
-        .collect::<Result<_>>()?;
-    macro_rules! assemble {
-        ($t:ty, $variant:ident) => {{
-            let mut out = ArrayD::<$t>::zeros(IxDyn(count));
-            for ((origin, ..), bytes) in p.chunks.iter().zip(&decoded) {
-                let vals: Vec<$t> = bytes
-                    .chunks_exact(p.elem)
-                    .map(|b| <$t>::from_le_bytes(b.try_into().unwrap()))
-                    .collect();
-                let c = ArrayD::from_shape_vec(IxDyn(&p.chunk), vals).expect("chunk size checked");
-                let (mut src, mut dst) = (c.view(), out.view_mut());
-                for k in 0..count.len() {
-                    let lo = start[k].max(origin[k]);
-                    let hi = (start[k] + count[k]).min(origin[k] + p.chunk[k]);
-                    src.slice_axis_inplace(Axis(k), Slice::from(lo - origin[k]..hi - origin[k]));
-                    dst.slice_axis_inplace(Axis(k), Slice::from(lo - start[k]..hi - start[k]));
-                }
-                dst.assign(&src);
-            }
-            NdArray::$variant(out)
-        }};
-    }
+    let shape = IxDyn(count);
     Ok(Some(if p.elem == 4 {
-        assemble!(f32, F32)
+        let v = read_compressed::<f32>(&file, path, &p, start, count)?;
+        NdArray::F32(ArrayD::from_shape_vec(shape, v).expect("selection size"))
     } else {
-        assemble!(f64, F64)
+        let v = read_compressed::<f64>(&file, path, &p, start, count)?;
+        NdArray::F64(ArrayD::from_shape_vec(shape, v).expect("selection size"))
     }))
 }
 

@@ -17,6 +17,7 @@
 
 pub mod cf;
 pub mod h5chunks;
+mod h5decode;
 pub mod h5ffi;
 pub mod h5peek;
 pub mod meta;
