@@ -318,7 +318,7 @@ fn read_uncompressed(
 ///
 /// # Safety
 /// `buf` must be valid for writes of `len` bytes.
-unsafe fn pread_exact(
+pub(super) unsafe fn pread_exact(
     file: &File,
     mut buf: *mut u8,
     mut len: usize,

@@ -1,21 +1,21 @@
 //! Decoding compressed HDF5 chunks straight into the selection's output buffer: read the stored
-//! bytes and inflate them into per-thread scratch buffers that are reused from chunk to chunk, then
-//! unshuffle (or copy) each row of the chunk's overlap with the selection into its place in the
-//! output. Chunks are decoded in parallel; each writes a disjoint part of the output.
+//! bytes and inflate them (neither buffer zeroed first), then unshuffle (or copy) each row of the
+//! chunk's overlap with the selection into its place in the output. Chunks are decoded in parallel;
+//! each writes a disjoint part of the output.
 //!
-//! Why: decoding through fresh buffers (stored bytes, inflated bytes, unshuffled bytes, typed
-//! values, then the output) touched five fresh chunk-sized buffers per chunk, and the page faults and
-//! copies cost more than the inflate itself. Now only the output is new memory.
+//! Why: decoding through a chain of buffers (stored bytes, inflated bytes, unshuffled bytes, typed
+//! values, then the output) cost more in copies and page faults than the inflate itself. The two
+//! chunk-sized temporaries are freed at once (not kept per thread): the allocator reuses their
+//! pages for the next chunk (see `malloc_conf` in main.rs), and the memory manager can count and
+//! trim them, which it could not do for buffers parked in threads.
 
-use std::cell::RefCell;
 use std::fs::File;
-use std::os::unix::fs::FileExt;
 use std::path::Path;
 
 use flate2::{Decompress, FlushDecompress, Status};
 use rayon::prelude::*;
 
-use super::h5chunks::Plan;
+use super::h5chunks::{pread_exact, Plan};
 use crate::error::{Error, Result};
 
 /// A float type as HDF5 stores it little-endian, possibly byte-shuffled.
@@ -63,11 +63,6 @@ impl Elem for f64 {
     }
 }
 
-thread_local! {
-    /// (stored bytes, inflated bytes) of the chunk being decoded on this thread.
-    static SCRATCH: RefCell<(Vec<u8>, Vec<u8>)> = const { RefCell::new((Vec::new(), Vec::new())) };
-}
-
 /// The output buffer, shared by the chunk decoders: each writes only its own region.
 struct Out<T>(*mut T, usize);
 // SAFETY: chunks tile the dataset, so the regions written by different chunks never overlap.
@@ -87,13 +82,10 @@ pub(super) fn read_compressed<T: Elem>(
     p.chunks
         .par_iter()
         .try_for_each(|(origin, addr, size, mask)| {
-            SCRATCH.with(|s| {
-                let (raw, inflated) = &mut *s.borrow_mut();
-                let bytes = chunk_bytes(file, path, p, *addr, *size, *mask, raw, inflated)?;
-                let shuffled = p.shuffle.is_some_and(|i| mask & (1 << i) == 0);
-                scatter::<T>(bytes, shuffled, p, origin, start, count, &dst);
-                Ok(())
-            })
+            let bytes = chunk_bytes(file, path, p, *addr, *size, *mask)?;
+            let shuffled = p.shuffle.is_some_and(|i| mask & (1 << i) == 0);
+            scatter::<T>(&bytes, shuffled, p, origin, start, count, &dst);
+            Ok::<(), Error>(())
         })?;
     // SAFETY: the chunks cover the whole selection (the plan has every chunk it touches) and each
     // wrote its part of it, so all `total` elements are initialized.
@@ -101,38 +93,41 @@ pub(super) fn read_compressed<T: Elem>(
     Ok(out)
 }
 
-/// The chunk's bytes after the deflate filter, in `raw` or `inflated`.
-#[allow(clippy::too_many_arguments)]
-fn chunk_bytes<'a>(
+/// The chunk's bytes after the deflate filter.
+fn chunk_bytes(
     file: &File,
     path: &Path,
     p: &Plan,
     addr: u64,
     size: u64,
     mask: u32,
-    raw: &'a mut Vec<u8>,
-    inflated: &'a mut Vec<u8>,
-) -> Result<&'a [u8]> {
+) -> Result<Vec<u8>> {
     let bad = |why: String| Error::file(path, format!("chunk at byte {addr}: {why}"));
-    raw.resize(size as usize, 0);
-    file.read_exact_at(raw, addr)
-        .map_err(|e| bad(format!("{e} (truncated file?)")))?;
+    let size = size as usize;
+    let mut raw: Vec<u8> = Vec::with_capacity(size);
+    // SAFETY: `raw` has capacity for `size` bytes, and all of them are read before `set_len`.
+    unsafe {
+        pread_exact(file, raw.as_mut_ptr(), size, addr)
+            .map_err(|e| bad(format!("{e} (truncated file?)")))?;
+        raw.set_len(size);
+    }
     let n = p.chunk.iter().product::<usize>() * p.elem;
-    let bytes: &[u8] = if p.deflate.is_none_or(|i| mask & (1 << i) != 0) {
+    let bytes = if p.deflate.is_none_or(|i| mask & (1 << i) != 0) {
         raw
     } else {
-        inflated.resize(n, 0);
+        // Inflates into the spare capacity: nothing is zeroed first.
+        let mut out = Vec::with_capacity(n);
         let mut z = Decompress::new(true);
-        match z.decompress(raw, inflated, FlushDecompress::Finish) {
+        match z.decompress_vec(&raw, &mut out, FlushDecompress::Finish) {
             Ok(Status::StreamEnd) => {}
             Ok(_) => {
                 return Err(bad(format!(
-                    "inflates to more or less than the {n} bytes of a chunk"
+                    "inflates to more than the {n} bytes of a chunk"
                 )))
             }
             Err(e) => return Err(bad(format!("cannot inflate: {e}"))),
         }
-        &inflated[..z.total_out() as usize]
+        out
     };
     if bytes.len() != n {
         return Err(bad(format!("holds {} bytes, expected {n}", bytes.len())));
