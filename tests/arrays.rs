@@ -158,8 +158,16 @@ fn files_are_ordered_by_time_and_mismatches_are_named() {
     let ds = open(&files, vec![]);
     let t = ds.coord("time").unwrap();
     assert!(t.values.windows(2).all(|w| w[1] > w[0]));
-    // The encoding comes from the first file in time order, though it was not the first path given.
+    // The encoding, attributes and time metadata come from the first file in time order, though it
+    // was not the first path given (the later files are only peeked at).
     assert_eq!(ds.var("pr").unwrap().encoding.zlib, Some(4));
+    let mut forward = files.clone();
+    forward.reverse();
+    let fwd = open(&forward, vec![]);
+    assert_eq!(ds.attrs, fwd.attrs);
+    assert_eq!(t.attrs, fwd.coord("time").unwrap().attrs);
+    assert_eq!(t.time, fwd.coord("time").unwrap().time);
+    assert_eq!(t.values, fwd.coord("time").unwrap().values);
     assert_eq!(ds.var("pr").unwrap().grid.chunks[0], vec![365, 365, 365]);
     let whole = open(&files, vec![("time".into(), ChunkSpec::Full)]);
     assert_eq!(whole.var("pr").unwrap().grid.chunks[0], vec![1095]);
