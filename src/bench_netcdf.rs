@@ -103,6 +103,8 @@ fn fast(p: &Path, s: &[usize], c: &[usize]) -> Result<usize> {
 /// Run every measurement; `threads` is the pool size of the parallel figures.
 pub fn run_netcdf_bench(dir: &Path, threads: usize, rounds: usize) -> Result<Vec<Figure>> {
     let threads = threads.max(1);
+    // As an engine without a memory limit runs (no engine is started here).
+    crate::engine::memory::reuse_big_buffers(true);
     let opts = |zlib: bool| Cmip6DemoOptions {
         files: FILES,
         years_per_file: YEARS,

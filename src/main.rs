@@ -9,19 +9,6 @@ use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 use tessera::engine::{Engine, EngineConfig};
 
-/// jemalloc's start-up options (read by jemalloc itself through this symbol).
-/// - `oversize_threshold:0`: by default allocations over 8 MiB go to a dedicated arena that hands
-///   pages back to the OS at once, so every chunk-sized buffer (a 24 MiB netCDF slab, a CSV
-///   partition) was page-faulted in afresh: half the time of a chunk read went to the kernel, and
-///   two threads decoded no faster than one. Served from the normal arenas they are reused.
-/// - `dirty_decay_ms:1000,muzzy_decay_ms:0`: freed pages go back to the OS after about a second
-///   (not jemalloc's 10 s), so memory figures stay honest; the memory monitor also purges when
-///   memory runs high.
-#[cfg(not(target_env = "msvc"))]
-#[used]
-#[unsafe(export_name = "malloc_conf")]
-static MALLOC_CONF: &[u8; 58] = b"oversize_threshold:0,dirty_decay_ms:1000,muzzy_decay_ms:0\0";
-
 #[derive(Parser)]
 #[command(
     name = "tessera",

@@ -124,3 +124,90 @@ pub fn trim() {
         let _ = unsafe { tikv_jemalloc_ctl::raw::write(b"arena.4096.purge\0", ()) };
     }
 }
+
+/// Whether freed big buffers (over jemalloc's 8 MiB `oversize_threshold`: chunk-sized arrays and
+/// frames) are kept for about a second for reuse, or handed back to the OS at once.
+///
+/// jemalloc serves big allocations from one dedicated arena that purges eagerly, so every chunk-sized
+/// buffer was page-faulted in afresh: half of a netCDF chunk read went to the kernel, and two threads
+/// decoded no faster than one. Reuse fixes that, but under a memory limit the retained pages count
+/// in the process memory the limit is checked against (a persist of 3× the limit then reached it), so
+/// the engine keeps jemalloc's eager purge when a limit is set and reuse otherwise.
+pub fn reuse_big_buffers(reuse: bool) {
+    #[cfg(not(target_env = "msvc"))]
+    {
+        // Freed extents at or above the arena's own oversize threshold are purged on the spot,
+        // whatever the decay: lift it to reuse them, restore jemalloc's (8 MiB) not to.
+        // SAFETY: opt.oversize_threshold is a size_t.
+        let eager = unsafe { tikv_jemalloc_ctl::raw::read::<usize>(b"opt.oversize_threshold\0") };
+        let threshold = if reuse {
+            usize::MAX
+        } else {
+            eager.unwrap_or(8 << 20)
+        };
+        set_big_buffer_arena("oversize_threshold", threshold);
+    }
+    set_big_buffer_decay_ms(if reuse { 1000 } else { 0 });
+}
+
+#[cfg(not(target_env = "msvc"))]
+fn set_big_buffer_arena<T>(control: &str, value: T) {
+    if let Some(i) = big_buffer_arena() {
+        let name = format!("arena.{i}.{control}\0");
+        // SAFETY: callers pass the type the control takes (size_t, ssize_t).
+        let _ = unsafe { tikv_jemalloc_ctl::raw::write(name.as_bytes(), value) };
+    }
+}
+
+fn set_big_buffer_decay_ms(ms: i64) {
+    #[cfg(not(target_env = "msvc"))]
+    set_big_buffer_arena("dirty_decay_ms", ms as libc::ssize_t);
+    #[cfg(target_env = "msvc")]
+    let _ = ms;
+}
+
+/// The big-buffer arena's current `dirty_decay_ms`, `None` where unknown.
+pub fn big_buffer_decay_ms() -> Option<i64> {
+    #[cfg(not(target_env = "msvc"))]
+    {
+        let name = format!("arena.{}.dirty_decay_ms\0", big_buffer_arena()?);
+        // SAFETY: the control is an ssize_t.
+        unsafe { tikv_jemalloc_ctl::raw::read::<libc::ssize_t>(name.as_bytes()) }
+            .ok()
+            .map(|v| v as i64)
+    }
+    #[cfg(target_env = "msvc")]
+    None
+}
+
+/// The index of the arena that serves big allocations.
+#[cfg(not(target_env = "msvc"))]
+fn big_buffer_arena() -> Option<u32> {
+    use std::ffi::c_void;
+    // A reservation past the threshold lands in (and first creates) that arena; no page is touched.
+    let probe: Vec<u8> = Vec::with_capacity(16 << 20);
+    let ptr = probe.as_ptr() as *const c_void;
+    let (mut idx, mut len) = (0u32, std::mem::size_of::<u32>());
+    // SAFETY: "arenas.lookup" reads a pointer and writes an unsigned; the sizes given match.
+    let r = unsafe {
+        tikv_jemalloc_sys::mallctl(
+            c"arenas.lookup".as_ptr(),
+            (&mut idx as *mut u32).cast(),
+            &mut len,
+            (&ptr as *const *const c_void) as *mut c_void,
+            std::mem::size_of::<*const c_void>(),
+        )
+    };
+    (r == 0).then_some(idx)
+}
+
+#[cfg(all(test, not(target_env = "msvc")))]
+mod big_buffer_tests {
+    #[test]
+    fn the_big_buffer_arena_is_found_and_its_decay_set() {
+        // 777 is a value no engine sets, so a concurrent test's engine cannot make this pass.
+        super::set_big_buffer_decay_ms(777);
+        assert_eq!(super::big_buffer_decay_ms(), Some(777));
+        super::reuse_big_buffers(true);
+    }
+}

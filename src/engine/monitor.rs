@@ -77,6 +77,7 @@ impl Shared {
 
     /// Arm (or disarm) the workers' own spilling at the memory target of `cfg`.
     pub(crate) fn arm_spill(&self, cfg: &EngineConfig) {
+        memory::reuse_big_buffers(cfg.memory_limit.is_none());
         // Until the monitor's first look measures unmanaged memory.
         let th = Thresholds::of(cfg);
         let at = th.target.or(th.spill);
