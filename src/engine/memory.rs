@@ -125,43 +125,68 @@ pub fn trim() {
     }
 }
 
-/// Whether freed big buffers (over jemalloc's 8 MiB `oversize_threshold`: chunk-sized arrays and
-/// frames) are kept for about a second for reuse, or handed back to the OS at once.
+/// Whether freed big buffers (chunk-sized arrays and frames, 8 MiB and up) are kept for about a
+/// second for reuse, or handed back to the OS at once as jemalloc does by default.
 ///
-/// jemalloc serves big allocations from one dedicated arena that purges eagerly, so every chunk-sized
-/// buffer was page-faulted in afresh: half of a netCDF chunk read went to the kernel, and two threads
-/// decoded no faster than one. Reuse fixes that, but under a memory limit the retained pages count
-/// in the process memory the limit is checked against (a persist of 3× the limit then reached it), so
-/// the engine keeps jemalloc's eager purge when a limit is set and reuse otherwise.
+/// By default jemalloc purges every freed extent of 8 MiB or more on the spot (and serves such
+/// allocations from an arena that decays at once), so every chunk-sized buffer was page-faulted in
+/// afresh: half of a netCDF chunk read went to the kernel, and two threads decoded no faster than
+/// one. Reuse fixes that, but under a memory limit the retained pages count in the process memory
+/// the limit is checked against (a persist of 3× the limit then reached it), so the engine keeps
+/// jemalloc's eager purge when the process nears its thresholds (the memory monitor decides at each
+/// look) and reuse otherwise. Arenas are created lazily as threads first allocate: each call also
+/// applies the choice to the arenas created since the last one.
 pub fn reuse_big_buffers(reuse: bool) {
+    let was = REUSE.swap(reuse, std::sync::atomic::Ordering::Relaxed);
+    refresh_big_buffers();
+    if was && !reuse {
+        // What was kept for reuse goes back now, not at the next allocation.
+        trim();
+    }
+}
+
+static REUSE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Apply [`reuse_big_buffers`]' choice to every arena that exists now.
+pub fn refresh_big_buffers() {
     #[cfg(not(target_env = "msvc"))]
     {
-        // Freed extents at or above the arena's own oversize threshold are purged on the spot,
-        // whatever the decay: lift it to reuse them, restore jemalloc's (8 MiB) not to.
-        // SAFETY: opt.oversize_threshold is a size_t.
+        let reuse = REUSE.load(std::sync::atomic::Ordering::Relaxed);
+        // SAFETY: opt.oversize_threshold is a size_t, arenas.narenas an unsigned.
         let eager = unsafe { tikv_jemalloc_ctl::raw::read::<usize>(b"opt.oversize_threshold\0") };
         let threshold = if reuse {
             usize::MAX
         } else {
             eager.unwrap_or(8 << 20)
         };
-        set_big_buffer_arena("oversize_threshold", threshold);
+        let n = unsafe { tikv_jemalloc_ctl::raw::read::<u32>(b"arenas.narenas\0") }.unwrap_or(0);
+        // Arenas not created yet answer with an error: they are done at a later refresh.
+        for i in 0..n {
+            set_arena(i, "oversize_threshold", threshold);
+        }
+        if let Some(i) = big_buffer_arena() {
+            set_arena(
+                i,
+                "dirty_decay_ms",
+                if reuse { 1000 } else { 0 } as libc::ssize_t,
+            );
+        }
     }
-    set_big_buffer_decay_ms(if reuse { 1000 } else { 0 });
 }
 
 #[cfg(not(target_env = "msvc"))]
-fn set_big_buffer_arena<T>(control: &str, value: T) {
-    if let Some(i) = big_buffer_arena() {
-        let name = format!("arena.{i}.{control}\0");
-        // SAFETY: callers pass the type the control takes (size_t, ssize_t).
-        let _ = unsafe { tikv_jemalloc_ctl::raw::write(name.as_bytes(), value) };
-    }
+fn set_arena<T>(arena: u32, control: &str, value: T) {
+    let name = format!("arena.{arena}.{control}\0");
+    // SAFETY: callers pass the type the control takes (size_t, ssize_t).
+    let _ = unsafe { tikv_jemalloc_ctl::raw::write(name.as_bytes(), value) };
 }
 
+#[cfg(test)]
 fn set_big_buffer_decay_ms(ms: i64) {
     #[cfg(not(target_env = "msvc"))]
-    set_big_buffer_arena("dirty_decay_ms", ms as libc::ssize_t);
+    if let Some(i) = big_buffer_arena() {
+        set_arena(i, "dirty_decay_ms", ms as libc::ssize_t);
+    }
     #[cfg(target_env = "msvc")]
     let _ = ms;
 }
