@@ -12,7 +12,8 @@ pub const NA_VALUES: &[&str] = &[
 
 /// True when a field is missing (pandas NaN).
 pub fn is_na(field: &str) -> bool {
-    NA_VALUES.contains(&field)
+    // Every spelling is at most 4 bytes: most fields are rejected by their length alone.
+    field.len() <= 4 && NA_VALUES.contains(&field)
 }
 
 /// An integer as polars' reader parses it: optional sign, digits (leading zeros allowed: `070014`).
@@ -123,6 +124,12 @@ pub fn pandas_dtype_name(dtype: &DataType) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_na_spelling_passes_the_length_check() {
+        assert!(NA_VALUES.iter().all(|s| s.len() <= 4 && is_na(s)));
+        assert!(!is_na("NAN!") && !is_na("nothing") && !is_na("0"));
+    }
 
     fn guess(values: &[&str]) -> DataType {
         let mut g = ColumnGuess::default();

@@ -105,13 +105,34 @@ fn parse_schema(src: &CsvSource) -> (Arc<Schema>, Vec<usize>) {
 /// True when the bytes hold exactly `ncols` fields on every line, counting separators and newlines only.
 /// Quoted separators/newlines or blank lines make it false, which only costs a diagnostic pass.
 fn counts_add_up(bytes: &[u8], sep: u8, ncols: usize) -> bool {
-    let (mut seps, mut nls) = (0u64, 0u64);
-    for &b in bytes {
-        seps += u64::from(b == sep);
-        nls += u64::from(b == b'\n');
-    }
+    let (seps, nls) = count_two(bytes, sep, b'\n');
     let lines = nls + u64::from(bytes.last().is_some_and(|&b| b != b'\n'));
     seps == lines * (ncols as u64 - 1)
+}
+
+/// How many bytes of `bytes` equal `a`, and how many equal `b`. Counted in byte lanes that are
+/// flushed every 255 rounds, so the compiler can use wide byte compares: this scan runs over every
+/// byte of every CSV chunk, and the one-byte-at-a-time form was a tenth of a CSV read's time.
+fn count_two(bytes: &[u8], a: u8, b: u8) -> (u64, u64) {
+    const W: usize = 32;
+    let (mut ca, mut cb) = (0u64, 0u64);
+    for block in bytes.chunks(W * 255) {
+        let (mut va, mut vb) = ([0u8; W], [0u8; W]);
+        let mut it = block.chunks_exact(W);
+        for c in &mut it {
+            for i in 0..W {
+                va[i] += u8::from(c[i] == a);
+                vb[i] += u8::from(c[i] == b);
+            }
+        }
+        for &x in it.remainder() {
+            ca += u64::from(x == a);
+            cb += u64::from(x == b);
+        }
+        ca += va.iter().map(|&x| u64::from(x)).sum::<u64>();
+        cb += vb.iter().map(|&x| u64::from(x)).sum::<u64>();
+    }
+    (ca, cb)
 }
 
 /// The first line of a (multi-line) polars error message, for one-line errors.
@@ -306,4 +327,30 @@ fn parse_chunk(
         column: err.column,
         message: err.message,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_counts_match_a_plain_count_across_lane_blocks() {
+        // Lengths around the 32-byte lanes and the 255-round flush (8160 bytes).
+        for len in [0, 1, 31, 32, 33, 8159, 8160, 8161, 20_000] {
+            let bytes: Vec<u8> = (0..len)
+                .map(|i| match (i * 7 + i / 13) % 5 {
+                    0 => b',',
+                    1 => b'\n',
+                    _ => b'x',
+                })
+                .collect();
+            let plain = (
+                bytes.iter().filter(|&&b| b == b',').count() as u64,
+                bytes.iter().filter(|&&b| b == b'\n').count() as u64,
+            );
+            assert_eq!(count_two(&bytes, b',', b'\n'), plain, "len {len}");
+        }
+        // All the same byte: a lane reaches 255 exactly at a flush.
+        assert_eq!(count_two(&[b','; 8160 * 3], b',', b'\n'), (8160 * 3, 0));
+    }
 }
