@@ -61,13 +61,16 @@ fn slabs(files: &[PathBuf]) -> Vec<(PathBuf, [usize; 3], [usize; 3])> {
         .collect()
 }
 
+/// Reads one slab (path, start, count) and returns the bytes it decoded.
+type ReadFn = dyn Fn(&Path, &[usize], &[usize]) -> Result<usize> + Sync;
+
 /// Best wall time of `rounds` passes of `read` over every slab on a pool of `threads`, and the
 /// bytes one pass decodes.
 fn rate(
     threads: usize,
     rounds: usize,
     tasks: &[(PathBuf, [usize; 3], [usize; 3])],
-    read: &(dyn Fn(&Path, &[usize], &[usize]) -> Result<usize> + Sync),
+    read: &ReadFn,
 ) -> Result<(Duration, usize)> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
