@@ -25,6 +25,7 @@ pub mod repr;
 pub mod repr_lazy;
 pub mod value;
 pub mod write;
+pub mod write_chunks;
 
 pub use arith::Arith;
 pub use coords::{Coord, Label};

@@ -1,7 +1,15 @@
 //! `to_netcdf`: a task graph with one `create` task (defines the file, writes coordinates), one
-//! `store` task per chunk of every variable (encodes NaN → `_FillValue` outside the writer lock,
-//! then writes its hyperslab), and one final `commit` task that closes and renames the file.
-//! Each chunk is dropped after its store task, so memory stays bounded by the chunks in flight.
+//! `store` task per chunk of every variable, and one final `commit` task that closes and renames the
+//! file. Each chunk is dropped after its store task, so memory stays bounded by the chunks in flight.
+//!
+//! Two kinds of store tasks:
+//! - library stores (`store-map`) encode NaN → `_FillValue` outside the writer lock, then write their
+//!   hyperslab through libnetcdf (which compresses, if asked, under its global lock);
+//! - direct stores (`store-chunks`), for zlib-compressed variables whose blocks are whole numbers of
+//!   HDF5 chunks ([`aligned_chunk_shape`]): once every library store is done, a `reopen-hdf5` task
+//!   closes the netCDF file and reopens it with libhdf5; each direct store then shuffles and deflates
+//!   its own chunks in its worker ([`filter_block`]) and only writes the finished bytes under the lock.
+//!   `TESSERA_NC_DIRECT=0` turns them off (everything through the library).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -16,8 +24,10 @@ use crate::engine::{
     DepPattern, FnKernel, Graph, Inputs, Kernel, Layer, LayerInput, NdArray, TaskContext, Value,
 };
 use crate::error::{Error, Result};
+use super::write_chunks::aligned_chunk_shape;
+use crate::io::netcdf::h5write::filter_block;
 use crate::io::netcdf::write::encode_fill;
-use crate::io::netcdf::{NcWriter, RawType, VarSpec};
+use crate::io::netcdf::{DirectWriter, NcWriter, RawType, VarSpec};
 
 /// Per-variable encoding options (`encoding={"pr": {"zlib": True, "complevel": 4}}`).
 #[derive(Debug, Clone, Default)]
@@ -29,7 +39,44 @@ struct WriteState {
     dest: PathBuf,
     ds: Dataset,
     encoding: Vec<(String, VarEncoding)>,
+    /// Per data variable: its HDF5 chunk shape when written by direct stores (in `direct_vars`).
+    direct: Vec<Option<Vec<usize>>>,
     writer: Mutex<Option<NcWriter>>,
+    /// Set by `reopen-hdf5`; shared by the direct stores (which write concurrently).
+    direct_writer: Mutex<Option<Arc<DirectWriter>>>,
+}
+
+fn var_name(v: &super::DataArray) -> String {
+    v.name
+        .clone()
+        .unwrap_or_else(|| "__xarray_dataarray_variable__".into())
+}
+
+/// zlib level of data variable `v`: `encoding=` first, else the source file's.
+fn zlib_of(v: &super::DataArray, encoding: &[(String, VarEncoding)]) -> Option<i32> {
+    let name = var_name(v);
+    encoding
+        .iter()
+        .find(|(n, _)| n == &name)
+        .map_or(v.encoding.zlib, |(_, e)| e.zlib)
+}
+
+/// The HDF5 chunk shape of each data variable if it is written by direct chunk writes.
+fn plan_direct(ds: &Dataset, encoding: &[(String, VarEncoding)]) -> Vec<Option<Vec<usize>>> {
+    let off = std::env::var("TESSERA_NC_DIRECT").is_ok_and(|v| v == "0");
+    ds.data_vars
+        .iter()
+        .map(|v| {
+            if off || v.dims.is_empty() || zlib_of(v, encoding).is_none() {
+                return None;
+            }
+            aligned_chunk_shape(
+                &v.grid.chunks,
+                v.encoding.chunksizes.as_deref(),
+                v.dtype.itemsize(),
+            )
+        })
+        .collect()
 }
 
 fn not_created(dest: &std::path::Path) -> Error {
@@ -70,23 +117,18 @@ impl WriteState {
             };
             w.add_var(&spec)?;
         }
-        for v in &self.ds.data_vars {
-            let name = v
-                .name
-                .clone()
-                .unwrap_or_else(|| "__xarray_dataarray_variable__".into());
-            let zlib = self
-                .encoding
-                .iter()
-                .find(|(n, _)| n == &name)
-                .map_or(v.encoding.zlib, |(_, e)| e.zlib);
+        for (v, direct) in self.ds.data_vars.iter().zip(&self.direct) {
+            let name = var_name(v);
+            let zlib = zlib_of(v, &self.encoding);
             let fill = if v.dtype.is_float() {
                 Some(v.encoding.fill.unwrap_or(f64::NAN))
             } else {
                 None
             };
-            let chunking = (!v.dims.is_empty())
-                .then(|| v.grid.chunksize().iter().map(|&c| c.max(1)).collect());
+            let chunking = direct.clone().or_else(|| {
+                (!v.dims.is_empty())
+                    .then(|| v.grid.chunksize().iter().map(|&c| c.max(1)).collect())
+            });
             let spec = VarSpec {
                 name,
                 dims: v.dims.clone(),
@@ -108,6 +150,106 @@ impl WriteState {
         *self.writer.lock() = Some(w);
         Ok(())
     }
+
+    /// Names of the directly written variables, in the order of `DirectFile`'s datasets.
+    fn direct_vars(&self) -> Vec<(usize, String, Vec<usize>)> {
+        self.ds
+            .data_vars
+            .iter()
+            .zip(&self.direct)
+            .enumerate()
+            .filter_map(|(i, (v, d))| d.clone().map(|c| (i, var_name(v), c)))
+            .collect()
+    }
+
+    /// After the library stores: close the netCDF file, reopen it for direct chunk writes.
+    fn reopen(&self) -> Result<()> {
+        let w = self
+            .writer
+            .lock()
+            .take()
+            .ok_or_else(|| not_created(&self.dest))?;
+        let vars = self.direct_vars();
+        let names: Vec<String> = vars.iter().map(|(_, n, _)| n.clone()).collect();
+        let d = w.into_direct(&names)?;
+        for (pos, (_, name, chunk)) in vars.iter().enumerate() {
+            if &d.file().codec(pos).chunk != chunk {
+                return Err(Error::file(
+                    &self.dest,
+                    format!(
+                        "variable '{name}' was stored with chunks {:?}, not {chunk:?}",
+                        d.file().codec(pos).chunk
+                    ),
+                ));
+            }
+        }
+        *self.direct_writer.lock() = Some(Arc::new(d));
+        Ok(())
+    }
+}
+
+impl WriteState {
+    /// Close whichever writer is open and rename the file into place.
+    fn commit(&self) -> Result<PathBuf> {
+        if let Some(w) = self.writer.lock().take() {
+            return w.commit();
+        }
+        let d = self
+            .direct_writer
+            .lock()
+            .take()
+            .ok_or_else(|| not_created(&self.dest))?;
+        // Every store has finished (the commit depends on all of them): this is the last reference.
+        let d = Arc::try_unwrap(d)
+            .map_err(|_| Error::file(&self.dest, "chunk writes still in flight at commit"))?;
+        d.commit()
+    }
+}
+
+/// Shuffles and deflates one block's HDF5 chunks in the worker, then writes each under the lock.
+struct DirectStoreKernel {
+    state: Arc<WriteState>,
+    var: usize,
+    /// Position among the directly written variables.
+    pos: usize,
+}
+
+impl Kernel for DirectStoreKernel {
+    fn run(&self, index: u32, inputs: &Inputs<'_>, ctx: &TaskContext<'_>) -> Result<Value> {
+        ctx.cancel.check()?;
+        let v = &self.state.ds.data_vars[self.var];
+        let start = v.grid.block_start(&v.grid.block_index(index as usize));
+        let w = self
+            .state
+            .direct_writer
+            .lock()
+            .clone()
+            .ok_or_else(|| not_created(&self.state.dest))?;
+        let codec = w.file().codec(self.pos).clone();
+        // As `create` defines `_FillValue`: floats only, NaN unless the source had one.
+        let fill = v
+            .dtype
+            .is_float()
+            .then(|| v.encoding.fill.unwrap_or(f64::NAN));
+        let res = filter_block(
+            input_array(inputs, 0, 0)?,
+            &start,
+            &codec,
+            fill,
+            &mut |origin, bytes| {
+                ctx.cancel.check()?;
+                w.file().write_chunk(self.pos, origin, &bytes)
+            },
+        );
+        if res.is_err() {
+            // Forget the writer: once in-flight stores finish, its temporary file is removed.
+            *self.state.direct_writer.lock() = None;
+        }
+        res.map(|()| Value::Unit)
+    }
+    fn describe(&self, index: u32) -> Option<String> {
+        Some(format!("{} chunk {index}", self.state.dest.display()))
+    }
 }
 
 struct StoreKernel {
@@ -119,10 +261,7 @@ impl Kernel for StoreKernel {
     fn run(&self, index: u32, inputs: &Inputs<'_>, ctx: &TaskContext<'_>) -> Result<Value> {
         ctx.cancel.check()?;
         let v = &self.state.ds.data_vars[self.var];
-        let name = v
-            .name
-            .clone()
-            .unwrap_or_else(|| "__xarray_dataarray_variable__".into());
+        let name = var_name(v);
         let start = v.grid.block_start(&v.grid.block_index(index as usize));
         // Encoding happens before taking the writer lock.
         let data = encode_fill(input_array(inputs, 0, 0)?, v.encoding.fill);
@@ -149,11 +288,14 @@ pub fn to_netcdf_graph(
     for (n, _) in &encoding {
         ds.var(n)?;
     }
+    let direct = plan_direct(ds, &encoding);
     let state = Arc::new(WriteState {
         dest,
         ds: ds.clone(),
         encoding,
+        direct,
         writer: Mutex::new(None),
+        direct_writer: Mutex::new(None),
     });
     let s1 = state.clone();
     let create = Layer::new(
@@ -165,9 +307,17 @@ pub fn to_netcdf_graph(
             Ok(Value::Unit)
         })),
     );
+    let on = |layer: &Arc<Layer>| LayerInput {
+        layer: layer.clone(),
+        pattern: DepPattern::One(0),
+    };
+    // Library stores first (they need the netCDF file open), then the switch to libhdf5.
     let mut stores = Vec::new();
     let mut graphs = Vec::new();
     for (i, v) in ds.data_vars.iter().enumerate() {
+        if state.direct[i].is_some() {
+            continue;
+        }
         let store = Layer::new(
             "store-map",
             v.grid.ntasks() as u32,
@@ -176,10 +326,7 @@ pub fn to_netcdf_graph(
                     layer: v.graph.layer.clone(),
                     pattern: DepPattern::Blockwise,
                 },
-                LayerInput {
-                    layer: create.clone(),
-                    pattern: DepPattern::One(0),
-                },
+                on(&create),
             ],
             Arc::new(StoreKernel {
                 state: state.clone(),
@@ -191,6 +338,46 @@ pub fn to_netcdf_graph(
             pattern: DepPattern::All,
         });
         graphs.push(&v.graph);
+    }
+    let direct = state.direct_vars();
+    if !direct.is_empty() {
+        let mut before = vec![on(&create)];
+        before.extend(stores.iter().cloned());
+        let s3 = state.clone();
+        let reopen = Layer::new(
+            "reopen-hdf5",
+            1,
+            before,
+            Arc::new(FnKernel(move |_, _: &Inputs<'_>, _: &TaskContext<'_>| {
+                s3.reopen()?;
+                Ok(Value::Unit)
+            })),
+        );
+        stores.push(on(&reopen));
+        for (pos, (i, _, _)) in direct.into_iter().enumerate() {
+            let v = &ds.data_vars[i];
+            let store = Layer::new(
+                "store-chunks",
+                v.grid.ntasks() as u32,
+                vec![
+                    LayerInput {
+                        layer: v.graph.layer.clone(),
+                        pattern: DepPattern::Blockwise,
+                    },
+                    on(&reopen),
+                ],
+                Arc::new(DirectStoreKernel {
+                    state: state.clone(),
+                    var: i,
+                    pos,
+                }),
+            );
+            stores.push(LayerInput {
+                layer: store,
+                pattern: DepPattern::All,
+            });
+            graphs.push(&v.graph);
+        }
     }
     if stores.is_empty() {
         stores.push(LayerInput {
@@ -204,12 +391,7 @@ pub fn to_netcdf_graph(
         1,
         stores,
         Arc::new(FnKernel(move |_, _: &Inputs<'_>, _: &TaskContext<'_>| {
-            let w = s2
-                .writer
-                .lock()
-                .take()
-                .ok_or_else(|| not_created(&s2.dest))?;
-            let p = w.commit()?;
+            let p = s2.commit()?;
             Ok(Value::Scalar(crate::engine::Scalar::Str(
                 p.display().to_string(),
             )))

@@ -17,6 +17,7 @@
 
 pub mod cf;
 pub mod h5chunks;
+pub mod h5write;
 pub mod meta;
 pub mod read;
 pub mod time;
@@ -30,7 +31,7 @@ pub use meta::{
 };
 pub use read::{read_decoded, read_raw};
 pub use time::{Calendar, CfDate, TimeUnits};
-pub use write::{NcWriter, VarSpec};
+pub use write::{DirectWriter, NcWriter, VarSpec};
 
 extern "C" {
     /// HDF5's `H5Eset_auto2(estack, func, data)`; libhdf5 is linked through `netcdf-sys`.
