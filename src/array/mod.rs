@@ -39,4 +39,4 @@ pub use open::{expand, open_dataset, open_mfdataset, Combine, OpenOptions};
 pub use reduce::Reduction;
 pub use repr::format_bytes;
 pub use value::ArrayValue;
-pub use write::{to_netcdf_graph, VarEncoding};
+pub use write::{direct_chunk_plan, to_netcdf_graph, VarEncoding};

@@ -61,8 +61,9 @@ fn zlib_of(v: &super::DataArray, encoding: &[(String, VarEncoding)]) -> Option<i
         .map_or(v.encoding.zlib, |(_, e)| e.zlib)
 }
 
-/// The HDF5 chunk shape of each data variable if it is written by direct chunk writes.
-fn plan_direct(ds: &Dataset, encoding: &[(String, VarEncoding)]) -> Vec<Option<Vec<usize>>> {
+/// The HDF5 chunk shape of each data variable (in `ds.data_vars` order) if `to_netcdf` writes it
+/// with direct chunk writes, `None` if through the netCDF library.
+pub fn direct_chunk_plan(ds: &Dataset, encoding: &[(String, VarEncoding)]) -> Vec<Option<Vec<usize>>> {
     let off = std::env::var("TESSERA_NC_DIRECT").is_ok_and(|v| v == "0");
     ds.data_vars
         .iter()
@@ -288,7 +289,7 @@ pub fn to_netcdf_graph(
     for (n, _) in &encoding {
         ds.var(n)?;
     }
-    let direct = plan_direct(ds, &encoding);
+    let direct = direct_chunk_plan(ds, &encoding);
     let state = Arc::new(WriteState {
         dest,
         ds: ds.clone(),
