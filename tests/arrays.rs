@@ -876,8 +876,12 @@ fn small_file(path: &Path, t0: usize, nt: usize) {
     w.add_var(&var("pr", RawType::F32, Some(1e20))).unwrap();
     w.add_var(&var("count", RawType::I16, None)).unwrap();
     let t: Vec<f64> = (t0..t0 + nt).map(|d| d as f64 + 0.5).collect();
-    w.write("time", &[0], &NdArray::F64(ArrayD::from_shape_vec(IxDyn(&[nt]), t).unwrap()))
-        .unwrap();
+    w.write(
+        "time",
+        &[0],
+        &NdArray::F64(ArrayD::from_shape_vec(IxDyn(&[nt]), t).unwrap()),
+    )
+    .unwrap();
     for (c, n) in [("lat", 3), ("lon", 5)] {
         let v = ArrayD::from_shape_fn(IxDyn(&[n]), |i| i[0] as f64 * 10.0);
         w.write(c, &[0], &NdArray::F64(v)).unwrap();
@@ -886,7 +890,7 @@ fn small_file(path: &Path, t0: usize, nt: usize) {
         let k = (t0 + i[0]) * 15 + i[1] * 5 + i[2];
         match k % 7 {
             0 => f32::NAN,
-            3 if k % 2 == 0 => 1e20,
+            3 if k.is_multiple_of(2) => 1e20,
             _ => k as f32 * 0.125,
         }
     });
@@ -914,7 +918,9 @@ fn stored_pr(path: &Path) -> Vec<f32> {
     let NdArray::F32(a) = stored(path, "pr") else {
         panic!("pr is float")
     };
-    a.iter().map(|&x| if x == 1e20 { f32::NAN } else { x }).collect()
+    a.iter()
+        .map(|&x| if x == 1e20 { f32::NAN } else { x })
+        .collect()
 }
 
 #[test]
@@ -942,7 +948,11 @@ fn to_netcdf_compresses_aligned_chunks_in_the_workers() {
     // padded to its full shape.
     let ds = open(&files, vec![]);
     let plan = direct_chunk_plan(&ds, &[]);
-    let names: Vec<_> = ds.data_vars.iter().map(|v| v.name.clone().unwrap()).collect();
+    let names: Vec<_> = ds
+        .data_vars
+        .iter()
+        .map(|v| v.name.clone().unwrap())
+        .collect();
     assert_eq!(names, ["pr", "count"]);
     assert_eq!(plan, vec![Some(vec![4, 3, 5]), Some(vec![4, 3, 5])]);
     let out = dir.path().join("out.nc");
@@ -968,7 +978,10 @@ fn to_netcdf_compresses_aligned_chunks_in_the_workers() {
     let NdArray::F32(raw) = stored(&out, "pr") else {
         panic!("pr is float")
     };
-    assert!(raw.iter().all(|x| !x.is_nan()), "NaN is encoded as _FillValue");
+    assert!(
+        raw.iter().all(|x| !x.is_nan()),
+        "NaN is encoded as _FillValue"
+    );
     let got = stored_pr(&out);
     assert_eq!(got.len(), want_pr.len());
     for (g, w) in got.iter().zip(&want_pr) {

@@ -20,11 +20,11 @@ use parking_lot::Mutex;
 
 use super::dataset::Dataset;
 use super::kernels::input_array;
+use super::write_chunks::aligned_chunk_shape;
 use crate::engine::{
     DepPattern, FnKernel, Graph, Inputs, Kernel, Layer, LayerInput, NdArray, TaskContext, Value,
 };
 use crate::error::{Error, Result};
-use super::write_chunks::aligned_chunk_shape;
 use crate::io::netcdf::h5write::filter_block;
 use crate::io::netcdf::write::encode_fill;
 use crate::io::netcdf::{DirectWriter, NcWriter, RawType, VarSpec};
@@ -63,7 +63,10 @@ fn zlib_of(v: &super::DataArray, encoding: &[(String, VarEncoding)]) -> Option<i
 
 /// The HDF5 chunk shape of each data variable (in `ds.data_vars` order) if `to_netcdf` writes it
 /// with direct chunk writes, `None` if through the netCDF library.
-pub fn direct_chunk_plan(ds: &Dataset, encoding: &[(String, VarEncoding)]) -> Vec<Option<Vec<usize>>> {
+pub fn direct_chunk_plan(
+    ds: &Dataset,
+    encoding: &[(String, VarEncoding)],
+) -> Vec<Option<Vec<usize>>> {
     let off = std::env::var("TESSERA_NC_DIRECT").is_ok_and(|v| v == "0");
     ds.data_vars
         .iter()
@@ -127,8 +130,7 @@ impl WriteState {
                 None
             };
             let chunking = direct.clone().or_else(|| {
-                (!v.dims.is_empty())
-                    .then(|| v.grid.chunksize().iter().map(|&c| c.max(1)).collect())
+                (!v.dims.is_empty()).then(|| v.grid.chunksize().iter().map(|&c| c.max(1)).collect())
             });
             let spec = VarSpec {
                 name,

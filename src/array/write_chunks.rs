@@ -41,17 +41,11 @@ pub fn aligned_chunk_shape(
     // Every block but the last starts at a multiple of `step[d]` (None: a single block).
     let step: Vec<Option<usize>> = blocks
         .iter()
-        .map(|b| {
-            (b.len() > 1).then(|| b[..b.len() - 1].iter().fold(0, |g, &x| gcd(g, x)))
-        })
+        .map(|b| (b.len() > 1).then(|| b[..b.len() - 1].iter().fold(0, |g, &x| gcd(g, x))))
         .collect();
     let len: Vec<usize> = blocks.iter().map(|b| b.iter().sum()).collect();
     if let Some(src) = source.filter(|s| s.len() == blocks.len()) {
-        let c: Vec<usize> = src
-            .iter()
-            .zip(&len)
-            .map(|(&c, &n)| c.clamp(1, n))
-            .collect();
+        let c: Vec<usize> = src.iter().zip(&len).map(|(&c, &n)| c.clamp(1, n)).collect();
         if c.iter()
             .zip(&step)
             .all(|(&c, s)| s.is_none_or(|s| s.is_multiple_of(c)))
@@ -70,7 +64,12 @@ pub fn aligned_chunk_shape(
         }
     }
     for d in 0..c.len() {
-        let rest: usize = c.iter().enumerate().filter(|&(k, _)| k != d).map(|(_, &x)| x).product();
+        let rest: usize = c
+            .iter()
+            .enumerate()
+            .filter(|&(k, _)| k != d)
+            .map(|(_, &x)| x)
+            .product();
         let max = TARGET_CHUNK_BYTES / (rest * elem).max(1);
         if c[d] <= max {
             break;

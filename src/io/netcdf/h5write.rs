@@ -59,7 +59,7 @@ const FILTER_SHUFFLE: c_int = 2;
 pub static DIRECT_CHUNKS: AtomicU64 = AtomicU64::new(0);
 
 /// How one variable's chunks are stored: shape and filters, as read back from the defined file.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChunkCodec {
     pub chunk: Vec<usize>,
     pub shuffle: bool,
@@ -100,7 +100,7 @@ impl DirectFile {
                 out.file = H5Fopen(cpath.as_ptr(), H5F_ACC_RDWR, 0);
                 if out.file < 0 {
                     return Err(bad(
-                        "cannot reopen the file with libhdf5 to write chunks".into(),
+                        "cannot reopen the file with libhdf5 to write chunks".into()
                     ));
                 }
                 for v in vars {
@@ -135,7 +135,8 @@ impl DirectFile {
         super::quiet_hdf5();
         let _g = netcdf_sys::libnetcdf_lock.lock();
         // SAFETY: `off` has the dataset's rank (checked by the caller's chunk plan), `bytes` is valid.
-        let rc = unsafe { H5Dwrite_chunk(*d, 0, 0, off.as_ptr(), bytes.len(), bytes.as_ptr().cast()) };
+        let rc =
+            unsafe { H5Dwrite_chunk(*d, 0, 0, off.as_ptr(), bytes.len(), bytes.as_ptr().cast()) };
         if rc < 0 {
             return Err(Error::file(
                 &self.path,
@@ -176,16 +177,6 @@ impl DirectFile {
 impl Drop for DirectFile {
     fn drop(&mut self) {
         self.close_ids();
-    }
-}
-
-impl Default for ChunkCodec {
-    fn default() -> Self {
-        ChunkCodec {
-            chunk: Vec::new(),
-            shuffle: false,
-            level: 0,
-        }
     }
 }
 
@@ -233,6 +224,9 @@ unsafe fn codec_of(d: Hid) -> Option<ChunkCodec> {
         level: level.min(9),
     })
 }
+
+/// Receives each filtered chunk: (origin of its first element, stored bytes).
+pub type ChunkSink<'a> = dyn FnMut(&[usize], Vec<u8>) -> Result<()> + 'a;
 
 /// Element types `NdArray` holds, as the little-endian bit patterns HDF5 stores.
 trait Elem: Copy + 'static {
@@ -320,14 +314,14 @@ pub fn filter_block(
     block_start: &[usize],
     codec: &ChunkCodec,
     fill: Option<f64>,
-    sink: &mut dyn FnMut(&[usize], Vec<u8>) -> Result<()>,
+    sink: &mut ChunkSink<'_>,
 ) -> Result<()> {
     fn go<T: Elem + Default>(
         a: &ArrayD<T>,
         block_start: &[usize],
         codec: &ChunkCodec,
         fill: Option<T>,
-        sink: &mut dyn FnMut(&[usize], Vec<u8>) -> Result<()>,
+        sink: &mut ChunkSink<'_>,
     ) -> Result<()> {
         let c = &codec.chunk;
         let shape = a.shape();
