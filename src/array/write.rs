@@ -402,3 +402,95 @@ pub fn to_netcdf_graph(
     );
     Ok(Graph::derive(commit, &graphs))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::array::open::{open_mfdataset, OpenOptions};
+    use crate::engine::{CancelToken, Key, WorkerId};
+    use crate::io::demo_cmip6::{write_cmip6_demo, Cmip6DemoOptions};
+
+    fn entries(dir: &std::path::Path) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// A write cancelled in the middle of its direct chunk stores leaves neither the destination nor
+    /// a temporary file behind once the job (its graph) is gone.
+    #[test]
+    fn cancelled_direct_write_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = Cmip6DemoOptions {
+            files: 3,
+            years_per_file: 1,
+            nlat: 4,
+            nlon: 6,
+            seed: 3,
+            zlib: true,
+        };
+        let files = write_cmip6_demo(dir.path(), &opts).unwrap().files;
+        let ds = open_mfdataset(&files, &OpenOptions::default()).unwrap();
+        let pr = ds
+            .data_vars
+            .iter()
+            .position(|v| v.name.as_deref() == Some("pr"));
+        assert!(direct_chunk_plan(&ds, &[])[pr.unwrap()].is_some());
+        let out_dir = dir.path().join("out");
+        let dest = out_dir.join("pr.nc");
+        let graph = to_netcdf_graph(&ds, dest.clone(), vec![]).unwrap();
+        let cancel = CancelToken::new();
+        let mut results: HashMap<_, Vec<Arc<Value>>> = HashMap::new();
+        let mut stored = 0;
+        let mut failed = None;
+        'layers: for layer in graph.layer.topo() {
+            if layer.id == graph.layer.id {
+                break; // the commit never runs
+            }
+            let mut outs = Vec::new();
+            for i in 0..layer.ntasks {
+                let (mut values, mut bounds) = (Vec::new(), vec![0u32]);
+                for inp in &layer.inputs {
+                    let src = &results[&inp.layer.id];
+                    inp.pattern.for_each(i, inp.layer.ntasks, |j| {
+                        values.push(src[j as usize].clone())
+                    });
+                    bounds.push(values.len() as u32);
+                }
+                if layer.name.starts_with("store-chunks-") {
+                    if stored == 1 {
+                        cancel.cancel();
+                    }
+                    stored += 1;
+                }
+                let ctx = TaskContext {
+                    key: Key::new(layer.id, i),
+                    layer_name: &layer.name,
+                    worker: WorkerId(0),
+                    cancel: &cancel,
+                };
+                match layer.kernel.run(i, &Inputs::new(&values, &bounds), &ctx) {
+                    Ok(v) => outs.push(Arc::new(v)),
+                    Err(e) => {
+                        failed = Some(e);
+                        break 'layers;
+                    }
+                }
+            }
+            results.insert(layer.id, outs);
+        }
+        assert!(matches!(failed, Some(Error::Cancelled(_))), "{failed:?}");
+        assert_eq!(stored, 2, "one chunk store ran before the cancel");
+        assert!(!dest.exists());
+        let tmp = entries(&out_dir);
+        assert!(tmp.len() == 1 && tmp[0].ends_with(".tmp"), "{tmp:?}");
+        drop(results);
+        drop(graph);
+        assert!(entries(&out_dir).is_empty(), "{:?}", entries(&out_dir));
+    }
+}
