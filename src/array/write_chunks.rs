@@ -5,6 +5,9 @@
 /// Largest HDF5 chunk we derive ourselves: readers of one time step decompress at most this much.
 pub const TARGET_CHUNK_BYTES: usize = 4 << 20;
 
+/// Smallest chunk accepted when the blocks are irregular (their common divisor is small).
+pub const MIN_IRREGULAR_CHUNK_BYTES: usize = 256 << 10;
+
 fn gcd(a: usize, b: usize) -> usize {
     if b == 0 {
         a
@@ -28,8 +31,8 @@ fn divisor_at_most(n: usize, max: usize) -> usize {
 /// - otherwise the largest block, shrunk along leading dimensions to divisors of the blocks until a
 ///   chunk is at most [`TARGET_CHUNK_BYTES`].
 ///
-/// `None` when block boundaries share no divisor near the block size (irregular blocks such as
-/// 365, 366, 365 days): such variables go through the netCDF library instead.
+/// `None` when block boundaries share no divisor giving chunks of a useful size (irregular blocks
+/// such as 365, 366, 365 days of a small grid): such variables go through the netCDF library.
 pub fn aligned_chunk_shape(
     blocks: &[Vec<usize>],
     source: Option<&[usize]>,
@@ -54,14 +57,16 @@ pub fn aligned_chunk_shape(
         }
     }
     let mut c = Vec::with_capacity(blocks.len());
+    let mut irregular = false;
     for (b, s) in blocks.iter().zip(&step) {
         let largest = b.iter().copied().max().unwrap_or(1);
-        match s {
-            None => c.push(largest),
-            // Irregular boundaries: chunks this small would compress poorly and be many.
-            Some(s) if 2 * s < largest => return None,
-            Some(s) => c.push(*s),
-        }
+        irregular |= s.is_some_and(|s| 2 * s < largest);
+        c.push(s.unwrap_or(largest));
+    }
+    // Boundaries with a small common divisor (blocks of 500, 230, 500, … days): fine while a chunk
+    // stays a sizeable read, not when it would be a sliver (one day of a small grid).
+    if irregular && c.iter().product::<usize>() * elem < MIN_IRREGULAR_CHUNK_BYTES {
+        return None;
     }
     for d in 0..c.len() {
         let rest: usize = c
@@ -115,6 +120,15 @@ mod tests {
         // Irregular blocks (whole years, leap or not) share no useful divisor.
         let years = vec![vec![365, 366, 365, 365], vec![6]];
         assert_eq!(aligned_chunk_shape(&years, None, 4), None);
+        // Unless one step of the grid is already a sizeable chunk.
+        let years = vec![vec![365, 366, 365, 365], vec![720], vec![1440]];
+        assert_eq!(
+            aligned_chunk_shape(&years, None, 4),
+            Some(vec![1, 720, 1440])
+        );
+        // Per-file blocks of 500, 230, 500, 230 … days on a 64 × 128 grid: 10-day chunks (320 KiB).
+        let b = vec![vec![500, 230, 500, 230, 500, 230], vec![64], vec![128]];
+        assert_eq!(aligned_chunk_shape(&b, None, 4), Some(vec![10, 64, 128]));
         assert_eq!(aligned_chunk_shape(&[vec![0]], None, 4), None);
     }
 }

@@ -278,8 +278,11 @@ fn filter_chunk<T: Elem>(xs: &[T], fill: Option<u64>, codec: &ChunkCodec) -> Res
         Some(f) if x.missing() => f,
         _ => x.bits(),
     };
+    // Room for zlib's worst case (stored blocks) up front: no reallocation copies while deflating;
+    // pages that stay unwritten are never made resident.
+    let n = xs.len() * size;
     let mut z = ZlibEncoder::new(
-        Vec::with_capacity(xs.len() * size / 2 + 1024),
+        Vec::with_capacity(n + n / 1000 + 1024),
         Compression::new(codec.level),
     );
     let mut buf = Vec::with_capacity(PIECE * size);
