@@ -241,7 +241,7 @@ impl Kernel for DirectStoreKernel {
             fill,
             &mut |origin, bytes| {
                 ctx.cancel.check()?;
-                w.file().write_chunk(self.pos, origin, &bytes)
+                w.file().write_chunk(self.pos, origin, bytes)
             },
         );
         if res.is_err() {

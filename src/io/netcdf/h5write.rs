@@ -226,7 +226,7 @@ unsafe fn codec_of(d: Hid) -> Option<ChunkCodec> {
 }
 
 /// Receives each filtered chunk: (origin of its first element, stored bytes).
-pub type ChunkSink<'a> = dyn FnMut(&[usize], Vec<u8>) -> Result<()> + 'a;
+pub type ChunkSink<'a> = dyn FnMut(&[usize], &[u8]) -> Result<()> + 'a;
 
 /// Element types `NdArray` holds, as the little-endian bit patterns HDF5 stores.
 trait Elem: Copy + 'static {
@@ -271,8 +271,14 @@ elem_int!(i64, u64, 8);
 /// Elements per piece handed to the compressor: bounds the scratch buffer at `PIECE × 8` bytes.
 const PIECE: usize = 1 << 16;
 
-/// Shuffle (byte planes) and deflate the chunk `xs`, replacing missing values (NaN) by `fill`.
-fn filter_chunk<T: Elem>(xs: &[T], fill: Option<u64>, codec: &ChunkCodec) -> Result<Vec<u8>> {
+/// Shuffle (byte planes) and deflate the chunk `xs`, replacing missing values (NaN) by `fill`, into
+/// `out` (emptied first; its pages are reused from one chunk to the next).
+fn filter_chunk<T: Elem>(
+    xs: &[T],
+    fill: Option<u64>,
+    codec: &ChunkCodec,
+    out: &mut Vec<u8>,
+) -> Result<()> {
     let size = T::SIZE;
     let enc = |x: T| match fill {
         Some(f) if x.missing() => f,
@@ -281,10 +287,10 @@ fn filter_chunk<T: Elem>(xs: &[T], fill: Option<u64>, codec: &ChunkCodec) -> Res
     // Room for zlib's worst case (stored blocks) up front: no reallocation copies while deflating;
     // pages that stay unwritten are never made resident.
     let n = xs.len() * size;
-    let mut z = ZlibEncoder::new(
-        Vec::with_capacity(n + n / 1000 + 1024),
-        Compression::new(codec.level),
-    );
+    let mut buf = std::mem::take(out);
+    buf.clear();
+    buf.reserve(n + n / 1000 + 1024);
+    let mut z = ZlibEncoder::new(buf, Compression::new(codec.level));
     let mut buf = Vec::with_capacity(PIECE * size);
     let io = |e: std::io::Error| Error::value(format!("deflate: {e}"));
     if codec.shuffle && size > 1 {
@@ -305,7 +311,8 @@ fn filter_chunk<T: Elem>(xs: &[T], fill: Option<u64>, codec: &ChunkCodec) -> Res
             z.write_all(&buf).map_err(io)?;
         }
     }
-    z.finish().map_err(io)
+    *out = z.finish().map_err(io)?;
+    Ok(())
 }
 
 /// Filter each HDF5 chunk of `block` (the block whose first element is at `block_start`) and give it
@@ -333,6 +340,7 @@ pub fn filter_block(
         let fill_bits = fill.filter(|f| !f.missing()).map(Elem::bits);
         let pad = fill.unwrap_or_default();
         let mut idx = vec![0usize; shape.len()];
+        let mut bytes = Vec::new();
         if nchunks.contains(&0) {
             return Ok(());
         }
@@ -345,8 +353,8 @@ pub fn filter_block(
                 full &= hi - lo == c[k];
                 view.slice_axis_inplace(Axis(k), Slice::from(lo..hi));
             }
-            let bytes = match view.as_slice() {
-                Some(xs) if full => filter_chunk(xs, fill_bits, codec)?,
+            match view.as_slice() {
+                Some(xs) if full => filter_chunk(xs, fill_bits, codec, &mut bytes)?,
                 _ => {
                     let mut padded = ArrayD::from_elem(IxDyn(c), pad);
                     let mut dst = padded.view_mut();
@@ -354,13 +362,14 @@ pub fn filter_block(
                         dst.slice_axis_inplace(Axis(k), Slice::from(0..n));
                     }
                     dst.assign(&view);
-                    filter_chunk(padded.as_slice().expect("owned"), fill_bits, codec)?
+                    let xs = padded.as_slice().expect("owned");
+                    filter_chunk(xs, fill_bits, codec, &mut bytes)?
                 }
-            };
+            }
             let origin: Vec<usize> = (0..shape.len())
                 .map(|k| block_start[k] + idx[k] * c[k])
                 .collect();
-            sink(&origin, bytes)?;
+            sink(&origin, &bytes)?;
             // Next chunk, C order.
             let mut k = shape.len();
             loop {
@@ -391,5 +400,87 @@ pub fn filter_block(
         NdArray::I16(a) => go(a, block_start, codec, fill.map(|f| f as i16), sink),
         NdArray::I32(a) => go(a, block_start, codec, fill.map(|f| f as i32), sink),
         NdArray::I64(a) => go(a, block_start, codec, fill.map(|f| f as i64), sink),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+
+    use super::*;
+
+    fn inflate_unshuffle(bytes: &[u8], elem: usize) -> Vec<u8> {
+        let mut raw = Vec::new();
+        flate2::read::ZlibDecoder::new(bytes)
+            .read_to_end(&mut raw)
+            .unwrap();
+        let n = raw.len() / elem;
+        let mut out = vec![0u8; raw.len()];
+        for b in 0..elem {
+            for i in 0..n {
+                out[i * elem + b] = raw[b * n + i];
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn blocks_become_shuffled_zlib_chunks_padded_with_the_fill_value() {
+        // Rows 12..17 of a variable chunked by 4 rows: chunks at rows 12 (full) and 16 (1 of 4 rows).
+        let mut a = ArrayD::from_shape_fn(IxDyn(&[5, 3]), |i| (i[0] * 3 + i[1]) as f32);
+        a[[1, 2]] = f32::NAN;
+        let codec = ChunkCodec {
+            chunk: vec![4, 3],
+            shuffle: true,
+            level: 4,
+        };
+        let mut got = Vec::new();
+        filter_block(
+            &NdArray::F32(a),
+            &[12, 0],
+            &codec,
+            Some(-9.0),
+            &mut |o, b| {
+                got.push((o.to_vec(), inflate_unshuffle(b, 4)));
+                Ok(())
+            },
+        )
+        .unwrap();
+        let floats = |b: &[u8]| -> Vec<f32> {
+            b.chunks(4)
+                .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
+                .collect()
+        };
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].0, vec![12, 0]);
+        let mut want: Vec<f32> = (0..12).map(|x| x as f32).collect();
+        want[5] = -9.0; // NaN → _FillValue
+        assert_eq!(floats(&got[0].1), want);
+        assert_eq!(got[1].0, vec![16, 0]);
+        let mut want = vec![-9.0f32; 12];
+        want[..3].copy_from_slice(&[12.0, 13.0, 14.0]);
+        assert_eq!(floats(&got[1].1), want);
+        // Integers: no fill, deflate only.
+        let codec = ChunkCodec {
+            chunk: vec![2],
+            shuffle: false,
+            level: 1,
+        };
+        let ints = ArrayD::from_shape_vec(IxDyn(&[3]), vec![-1i16, 2, 300]).unwrap();
+        let mut all = Vec::new();
+        filter_block(&NdArray::I16(ints), &[0], &codec, None, &mut |_, b| {
+            let mut raw = Vec::new();
+            flate2::read::ZlibDecoder::new(b)
+                .read_to_end(&mut raw)
+                .unwrap();
+            all.extend(raw);
+            Ok(())
+        })
+        .unwrap();
+        let back: Vec<i16> = all
+            .chunks(2)
+            .map(|c| i16::from_le_bytes(c.try_into().unwrap()))
+            .collect();
+        assert_eq!(back, vec![-1, 2, 300, 0]);
     }
 }
