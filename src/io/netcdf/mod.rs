@@ -13,7 +13,10 @@
 //! chunks in parallel outside it; everything else falls back to the library.
 //!
 //! Writes go through [`write::NcWriter`], which writes to a temporary file in the destination's
-//! directory and renames it into place only on [`write::NcWriter::commit`].
+//! directory and renames it into place only on [`write::NcWriter::commit`]. For zlib-compressed
+//! chunked variables, [`h5write`] moves compression out of the lock the same way: once the file is
+//! defined, [`write::NcWriter::into_direct`] closes it and reopens it with libhdf5; workers shuffle
+//! and deflate whole chunks in parallel and only `H5Dwrite_chunk` the finished bytes under the lock.
 
 pub mod cf;
 pub mod h5chunks;
