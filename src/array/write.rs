@@ -9,6 +9,8 @@
 //!   HDF5 chunks ([`aligned_chunk_shape`]): once every library store is done, a `reopen-hdf5` task
 //!   closes the netCDF file and reopens it with libhdf5; each direct store then shuffles and deflates
 //!   its own chunks in its worker ([`filter_block`]) and only writes the finished bytes under the lock.
+//!   A block is split into several such tasks of ~[`PIECE_BYTES`] of whole chunks, so that workers
+//!   share the compression of one block rather than wait for the last one.
 //!   `TESSERA_NC_DIRECT=0` turns them off (everything through the library).
 
 use std::path::PathBuf;
@@ -215,13 +217,40 @@ struct DirectStoreKernel {
     var: usize,
     /// Position among the directly written variables.
     pos: usize,
+    /// Task `i` writes chunks `[lo, hi)` (C order within the block) of block `pieces[i].0`.
+    pieces: Arc<Vec<(u32, usize, usize)>>,
+}
+
+/// Raw bytes one direct store task compresses (at least one whole chunk): a block of several such
+/// pieces is compressed by several workers at once, and the last blocks of a write do not leave
+/// all but one worker idle.
+const PIECE_BYTES: usize = 8 << 20;
+
+/// Split every block of `v` into pieces of whole HDF5 chunks `chunk`: (block, first, end chunk).
+fn pieces(grid: &super::ChunkGrid, itemsize: usize, chunk: &[usize]) -> Vec<(u32, usize, usize)> {
+    let chunk_bytes = chunk.iter().product::<usize>() * itemsize;
+    let per_task = PIECE_BYTES.div_ceil(chunk_bytes.max(1)).max(1);
+    let mut out = Vec::new();
+    for b in 0..grid.ntasks() {
+        let shape = grid.block_shape(&grid.block_index(b));
+        let n: usize = shape
+            .iter()
+            .zip(chunk)
+            .map(|(&s, &c)| s.div_ceil(c))
+            .product();
+        for lo in (0..n.max(1)).step_by(per_task) {
+            out.push((b as u32, lo, (lo + per_task).min(n)));
+        }
+    }
+    out
 }
 
 impl Kernel for DirectStoreKernel {
     fn run(&self, index: u32, inputs: &Inputs<'_>, ctx: &TaskContext<'_>) -> Result<Value> {
         ctx.cancel.check()?;
         let v = &self.state.ds.data_vars[self.var];
-        let start = v.grid.block_start(&v.grid.block_index(index as usize));
+        let (block, lo, hi) = self.pieces[index as usize];
+        let start = v.grid.block_start(&v.grid.block_index(block as usize));
         let w = self
             .state
             .direct_writer
@@ -239,6 +268,7 @@ impl Kernel for DirectStoreKernel {
             &start,
             &codec,
             fill,
+            lo..hi,
             &mut |origin, bytes| {
                 ctx.cancel.check()?;
                 w.file().write_chunk(self.pos, origin, bytes)
@@ -251,7 +281,11 @@ impl Kernel for DirectStoreKernel {
         res.map(|()| Value::Unit)
     }
     fn describe(&self, index: u32) -> Option<String> {
-        Some(format!("{} chunk {index}", self.state.dest.display()))
+        let (block, lo, hi) = self.pieces.get(index as usize)?;
+        Some(format!(
+            "{} block {block}, HDF5 chunks {lo}..{hi}",
+            self.state.dest.display()
+        ))
     }
 }
 
@@ -357,15 +391,17 @@ pub fn to_netcdf_graph(
             })),
         );
         stores.push(on(&reopen));
-        for (pos, (i, _, _)) in direct.into_iter().enumerate() {
+        for (pos, (i, _, chunk)) in direct.into_iter().enumerate() {
             let v = &ds.data_vars[i];
+            let pieces = Arc::new(pieces(&v.grid, v.dtype.itemsize(), &chunk));
+            let deps = pieces.iter().map(|p| vec![p.0]).collect();
             let store = Layer::new(
                 "store-chunks",
-                v.grid.ntasks() as u32,
+                pieces.len() as u32,
                 vec![
                     LayerInput {
                         layer: v.graph.layer.clone(),
-                        pattern: DepPattern::Blockwise,
+                        pattern: DepPattern::Explicit(Arc::new(deps)),
                     },
                     on(&reopen),
                 ],
@@ -373,6 +409,7 @@ pub fn to_netcdf_graph(
                     state: state.clone(),
                     var: i,
                     pos,
+                    pieces,
                 }),
             );
             stores.push(LayerInput {
@@ -419,6 +456,22 @@ mod tests {
             .collect();
         v.sort();
         v
+    }
+
+    #[test]
+    fn blocks_are_stored_in_pieces_of_whole_chunks() {
+        // 730-day blocks of 64 × 128 floats in 365-day chunks (11.4 MiB): one chunk per task.
+        let g = super::super::ChunkGrid::regular(&[1500, 64, 128], &[730, 64, 128]);
+        assert_eq!(
+            pieces(&g, 4, &[365, 64, 128]),
+            vec![(0, 0, 1), (0, 1, 2), (1, 0, 1), (1, 1, 2), (2, 0, 1)]
+        );
+        // Small chunks are grouped, 8 MiB of 1 MiB chunks per task (the last block has 16 rows).
+        let g = super::super::ChunkGrid::regular(&[36, 512, 512], &[20, 512, 512]);
+        assert_eq!(
+            pieces(&g, 4, &[1, 512, 512]),
+            vec![(0, 0, 8), (0, 8, 16), (0, 16, 20), (1, 0, 8), (1, 8, 16)]
+        );
     }
 
     /// A write cancelled in the middle of its direct chunk stores leaves neither the destination nor

@@ -315,8 +315,9 @@ fn filter_chunk<T: Elem>(
     Ok(())
 }
 
-/// Filter each HDF5 chunk of `block` (the block whose first element is at `block_start`) and give it
-/// to `sink(chunk origin, bytes)` one at a time, so only one filtered chunk is alive. Block starts must
+/// Filter the HDF5 chunks number `range` (C order over the block's chunks) of `block` (the block
+/// whose first element is at `block_start`) and give each to `sink(chunk origin, bytes)` one at a
+/// time, so only one filtered chunk is alive. Block starts must
 /// be multiples of `codec.chunk`; chunks crossing the block's end (the variable's edge) are padded with
 /// the fill value. `fill`: `_FillValue`, which also replaces NaN in float data (CF encoding).
 pub fn filter_block(
@@ -324,6 +325,7 @@ pub fn filter_block(
     block_start: &[usize],
     codec: &ChunkCodec,
     fill: Option<f64>,
+    range: std::ops::Range<usize>,
     sink: &mut ChunkSink<'_>,
 ) -> Result<()> {
     fn go<T: Elem + Default>(
@@ -331,6 +333,7 @@ pub fn filter_block(
         block_start: &[usize],
         codec: &ChunkCodec,
         fill: Option<T>,
+        range: std::ops::Range<usize>,
         sink: &mut ChunkSink<'_>,
     ) -> Result<()> {
         let c = &codec.chunk;
@@ -341,10 +344,21 @@ pub fn filter_block(
         let pad = fill.unwrap_or_default();
         let mut idx = vec![0usize; shape.len()];
         let mut bytes = Vec::new();
+        let mut number = 0;
         if nchunks.contains(&0) {
             return Ok(());
         }
         loop {
+            if number >= range.end {
+                return Ok(());
+            }
+            number += 1;
+            if number <= range.start {
+                if !next(&mut idx, &nchunks) {
+                    return Ok(());
+                }
+                continue;
+            }
             let mut view: ArrayViewD<'_, T> = a.view();
             let mut full = true;
             for k in 0..shape.len() {
@@ -370,20 +384,21 @@ pub fn filter_block(
                 .map(|k| block_start[k] + idx[k] * c[k])
                 .collect();
             sink(&origin, &bytes)?;
-            // Next chunk, C order.
-            let mut k = shape.len();
-            loop {
-                if k == 0 {
-                    return Ok(());
-                }
-                k -= 1;
-                idx[k] += 1;
-                if idx[k] < nchunks[k] {
-                    break;
-                }
-                idx[k] = 0;
+            if !next(&mut idx, &nchunks) {
+                return Ok(());
             }
         }
+    }
+    /// Advance the multi-index `idx` over `n` in C order; false past the end.
+    fn next(idx: &mut [usize], n: &[usize]) -> bool {
+        for k in (0..idx.len()).rev() {
+            idx[k] += 1;
+            if idx[k] < n[k] {
+                return true;
+            }
+            idx[k] = 0;
+        }
+        false
     }
     if codec.chunk.len() != block.shape().len() || codec.chunk.contains(&0) {
         return Err(Error::value(format!(
@@ -393,13 +408,55 @@ pub fn filter_block(
         )));
     }
     match block {
-        NdArray::F32(a) => go(a, block_start, codec, fill.map(|f| f as f32), sink),
-        NdArray::F64(a) => go(a, block_start, codec, fill, sink),
-        NdArray::I8(a) => go(a, block_start, codec, fill.map(|f| f as i8), sink),
-        NdArray::U8(a) => go(a, block_start, codec, fill.map(|f| f as u8), sink),
-        NdArray::I16(a) => go(a, block_start, codec, fill.map(|f| f as i16), sink),
-        NdArray::I32(a) => go(a, block_start, codec, fill.map(|f| f as i32), sink),
-        NdArray::I64(a) => go(a, block_start, codec, fill.map(|f| f as i64), sink),
+        NdArray::F32(a) => go(
+            a,
+            block_start,
+            codec,
+            fill.map(|f| f as f32),
+            range.clone(),
+            sink,
+        ),
+        NdArray::F64(a) => go(a, block_start, codec, fill, range.clone(), sink),
+        NdArray::I8(a) => go(
+            a,
+            block_start,
+            codec,
+            fill.map(|f| f as i8),
+            range.clone(),
+            sink,
+        ),
+        NdArray::U8(a) => go(
+            a,
+            block_start,
+            codec,
+            fill.map(|f| f as u8),
+            range.clone(),
+            sink,
+        ),
+        NdArray::I16(a) => go(
+            a,
+            block_start,
+            codec,
+            fill.map(|f| f as i16),
+            range.clone(),
+            sink,
+        ),
+        NdArray::I32(a) => go(
+            a,
+            block_start,
+            codec,
+            fill.map(|f| f as i32),
+            range.clone(),
+            sink,
+        ),
+        NdArray::I64(a) => go(
+            a,
+            block_start,
+            codec,
+            fill.map(|f| f as i64),
+            range.clone(),
+            sink,
+        ),
     }
 }
 
@@ -440,6 +497,7 @@ mod tests {
             &[12, 0],
             &codec,
             Some(-9.0),
+            0..2,
             &mut |o, b| {
                 got.push((o.to_vec(), inflate_unshuffle(b, 4)));
                 Ok(())
@@ -468,19 +526,27 @@ mod tests {
         };
         let ints = ArrayD::from_shape_vec(IxDyn(&[3]), vec![-1i16, 2, 300]).unwrap();
         let mut all = Vec::new();
-        filter_block(&NdArray::I16(ints), &[0], &codec, None, &mut |_, b| {
-            let mut raw = Vec::new();
-            flate2::read::ZlibDecoder::new(b)
-                .read_to_end(&mut raw)
-                .unwrap();
-            all.extend(raw);
-            Ok(())
-        })
+        filter_block(
+            &NdArray::I16(ints),
+            &[0],
+            &codec,
+            None,
+            1..2,
+            &mut |_, b| {
+                let mut raw = Vec::new();
+                flate2::read::ZlibDecoder::new(b)
+                    .read_to_end(&mut raw)
+                    .unwrap();
+                all.extend(raw);
+                Ok(())
+            },
+        )
         .unwrap();
         let back: Vec<i16> = all
             .chunks(2)
             .map(|c| i16::from_le_bytes(c.try_into().unwrap()))
             .collect();
-        assert_eq!(back, vec![-1, 2, 300, 0]);
+        // Only the second chunk (of 2): element 300 and its padding.
+        assert_eq!(back, vec![300, 0]);
     }
 }
