@@ -27,7 +27,7 @@ use crate::engine::{
     DepPattern, FnKernel, Graph, Inputs, Kernel, Layer, LayerInput, NdArray, TaskContext, Value,
 };
 use crate::error::{Error, Result};
-use crate::io::netcdf::h5write::filter_block;
+use crate::io::netcdf::h5filter::filter_block;
 use crate::io::netcdf::write::encode_fill;
 use crate::io::netcdf::{DirectWriter, NcWriter, RawType, VarSpec};
 

@@ -20,6 +20,7 @@
 
 pub mod cf;
 pub mod h5chunks;
+pub mod h5filter;
 pub mod h5write;
 pub mod meta;
 pub mod read;
