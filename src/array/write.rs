@@ -224,7 +224,7 @@ struct DirectStoreKernel {
 /// Raw bytes one direct store task compresses (at least one whole chunk): a block of several such
 /// pieces is compressed by several workers at once, and the last blocks of a write do not leave
 /// all but one worker idle.
-const PIECE_BYTES: usize = 8 << 20;
+pub const PIECE_BYTES: usize = 8 << 20;
 
 /// Split every block of `v` into pieces of whole HDF5 chunks `chunk`: (block, first, end chunk).
 fn pieces(grid: &super::ChunkGrid, itemsize: usize, chunk: &[usize]) -> Vec<(u32, usize, usize)> {
