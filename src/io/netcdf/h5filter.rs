@@ -105,15 +105,16 @@ fn filter_chunk<T: Elem>(
 
 /// Filter the HDF5 chunks number `range` (C order over the block's chunks) of `block` (the block
 /// whose first element is at `block_start`) and give each to `sink(chunk origin, bytes)` one at a
-/// time, so only one filtered chunk is alive. Block starts must
-/// be multiples of `codec.chunk`; chunks crossing the block's end (the variable's edge) are padded with
-/// the fill value. `fill`: `_FillValue`, which also replaces NaN in float data (CF encoding).
+/// time, so only one filtered chunk is alive (in `scratch`, whose pages are reused). Block starts must
+/// be multiples of `codec.chunk`; chunks crossing the block's end (the variable's edge) are padded
+/// with the fill value. `fill`: `_FillValue`, which also replaces NaN in float data (CF encoding).
 pub fn filter_block(
     block: &NdArray,
     block_start: &[usize],
     codec: &ChunkCodec,
     fill: Option<f64>,
     range: std::ops::Range<usize>,
+    scratch: &mut Vec<u8>,
     sink: &mut ChunkSink<'_>,
 ) -> Result<()> {
     fn go<T: Elem + Default>(
@@ -122,6 +123,7 @@ pub fn filter_block(
         codec: &ChunkCodec,
         fill: Option<T>,
         range: std::ops::Range<usize>,
+        bytes: &mut Vec<u8>,
         sink: &mut ChunkSink<'_>,
     ) -> Result<()> {
         let c = &codec.chunk;
@@ -131,7 +133,6 @@ pub fn filter_block(
         let fill_bits = fill.filter(|f| !f.missing()).map(Elem::bits);
         let pad = fill.unwrap_or_default();
         let mut idx = vec![0usize; shape.len()];
-        let mut bytes = Vec::new();
         let mut number = 0;
         if nchunks.contains(&0) {
             return Ok(());
@@ -156,7 +157,7 @@ pub fn filter_block(
                 view.slice_axis_inplace(Axis(k), Slice::from(lo..hi));
             }
             match view.as_slice() {
-                Some(xs) if full => filter_chunk(xs, fill_bits, codec, &mut bytes)?,
+                Some(xs) if full => filter_chunk(xs, fill_bits, codec, bytes)?,
                 _ => {
                     let mut padded = ArrayD::from_elem(IxDyn(c), pad);
                     let mut dst = padded.view_mut();
@@ -165,13 +166,13 @@ pub fn filter_block(
                     }
                     dst.assign(&view);
                     let xs = padded.as_slice().expect("owned");
-                    filter_chunk(xs, fill_bits, codec, &mut bytes)?
+                    filter_chunk(xs, fill_bits, codec, bytes)?
                 }
             }
             let origin: Vec<usize> = (0..shape.len())
                 .map(|k| block_start[k] + idx[k] * c[k])
                 .collect();
-            sink(&origin, &bytes)?;
+            sink(&origin, bytes)?;
             if !next(&mut idx, &nchunks) {
                 return Ok(());
             }
@@ -202,15 +203,17 @@ pub fn filter_block(
             codec,
             fill.map(|f| f as f32),
             range.clone(),
+            scratch,
             sink,
         ),
-        NdArray::F64(a) => go(a, block_start, codec, fill, range.clone(), sink),
+        NdArray::F64(a) => go(a, block_start, codec, fill, range.clone(), scratch, sink),
         NdArray::I8(a) => go(
             a,
             block_start,
             codec,
             fill.map(|f| f as i8),
             range.clone(),
+            scratch,
             sink,
         ),
         NdArray::U8(a) => go(
@@ -219,6 +222,7 @@ pub fn filter_block(
             codec,
             fill.map(|f| f as u8),
             range.clone(),
+            scratch,
             sink,
         ),
         NdArray::I16(a) => go(
@@ -227,6 +231,7 @@ pub fn filter_block(
             codec,
             fill.map(|f| f as i16),
             range.clone(),
+            scratch,
             sink,
         ),
         NdArray::I32(a) => go(
@@ -235,6 +240,7 @@ pub fn filter_block(
             codec,
             fill.map(|f| f as i32),
             range.clone(),
+            scratch,
             sink,
         ),
         NdArray::I64(a) => go(
@@ -243,6 +249,7 @@ pub fn filter_block(
             codec,
             fill.map(|f| f as i64),
             range.clone(),
+            scratch,
             sink,
         ),
     }
@@ -286,6 +293,7 @@ mod tests {
             &codec,
             Some(-9.0),
             0..2,
+            &mut Vec::new(),
             &mut |o, b| {
                 got.push((o.to_vec(), inflate_unshuffle(b, 4)));
                 Ok(())
@@ -320,6 +328,7 @@ mod tests {
             &codec,
             None,
             1..2,
+            &mut Vec::new(),
             &mut |_, b| {
                 let mut raw = Vec::new();
                 flate2::read::ZlibDecoder::new(b)
