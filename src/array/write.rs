@@ -46,9 +46,6 @@ struct WriteState {
     writer: Mutex<Option<NcWriter>>,
     /// Set by `reopen-hdf5`; shared by the direct stores (which write concurrently).
     direct_writer: Mutex<Option<Arc<DirectWriter>>>,
-    /// Compressed-chunk buffers handed from one direct store to the next (one per busy worker at
-    /// most): their pages stay mapped instead of being faulted in afresh for every chunk.
-    scratch: Mutex<Vec<Vec<u8>>>,
 }
 
 fn var_name(v: &super::DataArray) -> String {
@@ -266,7 +263,9 @@ impl Kernel for DirectStoreKernel {
             .dtype
             .is_float()
             .then(|| v.encoding.fill.unwrap_or(f64::NAN));
-        let mut scratch = self.state.scratch.lock().pop().unwrap_or_default();
+        // Not pooled across tasks: a kept buffer would stay resident while its worker reads the
+        // next block, and peak memory matters more than the page faults it would save.
+        let mut scratch = Vec::new();
         let res = filter_block(
             input_array(inputs, 0, 0)?,
             &start,
@@ -279,7 +278,6 @@ impl Kernel for DirectStoreKernel {
                 w.file().write_chunk(self.pos, origin, bytes)
             },
         );
-        self.state.scratch.lock().push(scratch);
         if res.is_err() {
             // Forget the writer: once in-flight stores finish, its temporary file is removed.
             *self.state.direct_writer.lock() = None;
@@ -339,7 +337,6 @@ pub fn to_netcdf_graph(
         direct,
         writer: Mutex::new(None),
         direct_writer: Mutex::new(None),
-        scratch: Mutex::new(Vec::new()),
     });
     let s1 = state.clone();
     let create = Layer::new(
