@@ -69,11 +69,20 @@ pub fn direct_chunk_plan(
     ds: &Dataset,
     encoding: &[(String, VarEncoding)],
 ) -> Vec<Option<Vec<usize>>> {
-    let off = std::env::var("TESSERA_NC_DIRECT").is_ok_and(|v| v == "0");
+    // Chunks are made little-endian, as netCDF stores native types on little-endian hosts.
+    let off =
+        std::env::var("TESSERA_NC_DIRECT").is_ok_and(|v| v == "0") || cfg!(target_endian = "big");
     ds.data_vars
         .iter()
         .map(|v| {
-            if off || v.dims.is_empty() || zlib_of(v, encoding).is_none() {
+            // A variable named like a dimension is stored by netCDF-4 under another HDF5 name
+            // (`_nc4_non_coord_…`) or as a dimension scale: leave those to the library.
+            let name = var_name(v);
+            if off
+                || v.dims.is_empty()
+                || zlib_of(v, encoding).is_none()
+                || ds.dims.iter().any(|(d, _)| *d == name)
+            {
                 return None;
             }
             aligned_chunk_shape(
