@@ -26,9 +26,11 @@ macro_rules! elem_float {
     ($t:ty, $n:expr) => {
         impl Elem for $t {
             const SIZE: usize = $n;
+            #[inline(always)]
             fn bits(self) -> u64 {
                 self.to_bits() as u64
             }
+            #[inline(always)]
             fn missing(self) -> bool {
                 self.is_nan()
             }
@@ -39,9 +41,11 @@ macro_rules! elem_int {
     ($t:ty, $u:ty, $n:expr) => {
         impl Elem for $t {
             const SIZE: usize = $n;
+            #[inline(always)]
             fn bits(self) -> u64 {
                 self as $u as u64
             }
+            #[inline(always)]
             fn missing(self) -> bool {
                 false
             }
@@ -56,6 +60,16 @@ elem_int!(i16, u16, 2);
 elem_int!(i32, u32, 4);
 elem_int!(i64, u64, 8);
 
+/// The stored bit pattern of `x`: `fill` in place of a missing value when `has_fill`.
+#[inline(always)]
+fn encode<T: Elem>(x: T, has_fill: bool, fill: u64) -> u64 {
+    if has_fill && x.missing() {
+        fill
+    } else {
+        x.bits()
+    }
+}
+
 /// Elements per piece handed to the compressor: bounds the scratch buffer at `PIECE × 8` bytes.
 const PIECE: usize = 1 << 16;
 
@@ -68,10 +82,7 @@ fn filter_chunk<T: Elem>(
     out: &mut Vec<u8>,
 ) -> Result<()> {
     let size = T::SIZE;
-    let enc = |x: T| match fill {
-        Some(f) if x.missing() => f,
-        _ => x.bits(),
-    };
+    let (has_fill, fill) = (fill.is_some(), fill.unwrap_or(0));
     // Room for zlib's worst case (stored blocks) up front: no reallocation copies while deflating;
     // pages that stay unwritten are never made resident.
     let n = xs.len() * size;
@@ -79,24 +90,26 @@ fn filter_chunk<T: Elem>(
     buf.clear();
     buf.reserve(n + n / 1000 + 1024);
     let mut z = ZlibEncoder::new(buf, Compression::new(codec.level));
-    let mut buf = Vec::with_capacity(PIECE * size);
+    let mut buf = vec![0u8; PIECE * size];
     let io = |e: std::io::Error| Error::value(format!("deflate: {e}"));
     if codec.shuffle && size > 1 {
         // HDF5's shuffle: byte b of every element, for b = 0 (least significant) .. size.
         for b in 0..size {
             for piece in xs.chunks(PIECE) {
-                buf.clear();
-                buf.extend(piece.iter().map(|&x| (enc(x) >> (8 * b)) as u8));
-                z.write_all(&buf).map_err(io)?;
+                let plane = &mut buf[..piece.len()];
+                for (o, &x) in plane.iter_mut().zip(piece) {
+                    *o = (encode(x, has_fill, fill) >> (8 * b)) as u8;
+                }
+                z.write_all(plane).map_err(io)?;
             }
         }
     } else {
         for piece in xs.chunks(PIECE) {
-            buf.clear();
-            for &x in piece {
-                buf.extend_from_slice(&enc(x).to_le_bytes()[..size]);
+            let bytes = &mut buf[..piece.len() * size];
+            for (o, &x) in bytes.chunks_exact_mut(size).zip(piece) {
+                o.copy_from_slice(&encode(x, has_fill, fill).to_le_bytes()[..size]);
             }
-            z.write_all(&buf).map_err(io)?;
+            z.write_all(bytes).map_err(io)?;
         }
     }
     *out = z.finish().map_err(io)?;
