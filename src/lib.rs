@@ -16,6 +16,7 @@ static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 pub mod array;
 pub mod bench;
 pub mod bench_memory;
+pub mod bench_netcdf;
 pub mod demo;
 pub mod engine;
 pub mod error;

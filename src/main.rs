@@ -81,14 +81,15 @@ enum Command {
         netcdf_only: bool,
     },
     /// Measure scheduler overhead per task on no-op fan-in graphs; `bench memory`: peak memory of
-    /// larger-than-memory workloads under --memory-limit (default 256MB).
+    /// larger-than-memory workloads under --memory-limit (default 256MB); `bench netcdf`: decode
+    /// rates and scaling of the netCDF read path, and opening 1,000 files.
     Bench {
-        /// `memory` for the larger-than-memory workloads.
+        /// `memory` for the larger-than-memory workloads, `netcdf` for the netCDF read path.
         what: Option<String>,
         /// Memory bench: data size as a multiple of the limit.
         #[arg(long, default_value_t = 10.0)]
         factor: f64,
-        /// Memory bench: where the generated data goes (kept for the next run).
+        /// Memory and netCDF benches: where the generated data goes (kept for the next run).
         #[arg(long)]
         data_dir: Option<PathBuf>,
         /// Leaf task counts.
@@ -232,6 +233,18 @@ fn bench_memory(factor: f64, dir: Option<PathBuf>, mut cfg: EngineConfig) -> any
     Ok(())
 }
 
+fn bench_netcdf(dir: Option<PathBuf>, cfg: &EngineConfig) -> anyhow::Result<()> {
+    let dir = dir.unwrap_or_else(tessera::bench_netcdf::default_dir);
+    println!(
+        "netCDF read path: {} threads, best of 5 passes, data in {} (generated once)",
+        cfg.threads,
+        dir.display()
+    );
+    let figs = tessera::bench_netcdf::run_netcdf_bench(&dir, cfg.threads, 5)?;
+    print!("{}", tessera::bench_netcdf::format_report(&figs));
+    Ok(())
+}
+
 fn workbench(session: Option<PathBuf>, cli: &Cli, cfg: EngineConfig) -> anyhow::Result<()> {
     let session_file = match session {
         Some(f) => {
@@ -260,8 +273,13 @@ fn real_main() -> anyhow::Result<u8> {
         Some(Command::Run { file, no_wait }) => run_script(file, *no_wait, cfg),
         Some(Command::Open { file }) => workbench(Some(file.clone()), &cli, cfg).map(|_| 0),
         Some(cmd @ Command::Demo { .. }) => demo(cmd).map(|_| 0),
+        Some(Command::Bench {
+            what: Some(w),
+            data_dir,
+            ..
+        }) if w == "netcdf" => bench_netcdf(data_dir.clone(), &cfg).map(|_| 0),
         Some(Command::Bench { what: Some(w), .. }) if w != "memory" => {
-            bail!("unknown benchmark {w:?}: use `tessera bench` or `tessera bench memory`")
+            bail!("unknown benchmark {w:?}: use `tessera bench`, `tessera bench memory` or `tessera bench netcdf`")
         }
         Some(Command::Bench {
             what: Some(_),

@@ -158,8 +158,16 @@ fn files_are_ordered_by_time_and_mismatches_are_named() {
     let ds = open(&files, vec![]);
     let t = ds.coord("time").unwrap();
     assert!(t.values.windows(2).all(|w| w[1] > w[0]));
-    // The encoding comes from the first file in time order, though it was not the first path given.
+    // The encoding, attributes and time metadata come from the first file in time order, though it
+    // was not the first path given (the later files are only peeked at).
     assert_eq!(ds.var("pr").unwrap().encoding.zlib, Some(4));
+    let mut forward = files.clone();
+    forward.reverse();
+    let fwd = open(&forward, vec![]);
+    assert_eq!(ds.attrs, fwd.attrs);
+    assert_eq!(t.attrs, fwd.coord("time").unwrap().attrs);
+    assert_eq!(t.time, fwd.coord("time").unwrap().time);
+    assert_eq!(t.values, fwd.coord("time").unwrap().values);
     assert_eq!(ds.var("pr").unwrap().grid.chunks[0], vec![365, 365, 365]);
     let whole = open(&files, vec![("time".into(), ChunkSpec::Full)]);
     assert_eq!(whole.var("pr").unwrap().grid.chunks[0], vec![1095]);
@@ -607,15 +615,23 @@ fn parallel_chunk_reads_match_the_library() {
             );
         }
     }
-    for v in ["a", "b", "c"] {
-        let fast = read_raw_chunks(&p, v, &s, &c)
-            .unwrap()
-            .expect("eligible for the fast path");
-        assert_eq!(
-            fast,
-            read_raw_library(&p, v, &s, &c).unwrap(),
-            "variable {v}"
-        );
+    // Compressed chunks decode straight into the selection: interior, whole, edge and one element.
+    for (s, c) in [
+        (s, c),
+        ([0, 0, 0], [20, 5, 7]),
+        ([14, 4, 6], [6, 1, 1]),
+        ([19, 3, 2], [1, 1, 1]),
+    ] {
+        for v in ["a", "b", "c"] {
+            let fast = read_raw_chunks(&p, v, &s, &c)
+                .unwrap()
+                .expect("eligible for the fast path");
+            assert_eq!(
+                fast,
+                read_raw_library(&p, v, &s, &c).unwrap(),
+                "variable {v} {s:?} {c:?}"
+            );
+        }
     }
     // Not eligible (netCDF-3 style data is not HDF5): falls back.
     let junk = dir.path().join("x.nc");

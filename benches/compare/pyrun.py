@@ -168,7 +168,41 @@ def nc_open_many(a):
     return {k: int(v) for k, v in ds.sizes.items()}, {}
 
 
+# Workload 8: data 10x Tessera's memory limit (written by `tessera bench memory --data-dir DATA/big`).
+# The Python tools run without a limit (Dask's threaded scheduler streams these reductions); the table
+# shows every tool's peak RSS next to the limit Tessera ran under.
+BIG_NC = "big/netcdf/pr_day_*.nc"
+BIG_CSV = "big/csv/Weather_Stations_ACT/*/IDCJAC0009_*_Data.csv"
+STATION = "Bureau of Meteorology station number"
+
+
+def big_nc_mean(a):
+    import dask
+
+    ds = open_nc(a, pattern=BIG_NC, chunks={"time": 30})
+    m = ds.pr.mean("time")
+    return [float(v) for v in dask.compute(m.sum(), m.max(), m.min())], {}
+
+
+def big_csv_groupby(a):
+    if a.tool == "dask":
+        import dask.dataframe as dd
+
+        dask_threads(a)
+        ddf = dd.read_csv(os.path.join(a.data, BIG_CSV), dtype={RAIN: "float64"})
+        wet = ddf[ddf[RAIN] > 1]
+        r = wet.groupby(STATION)[RAIN].mean().compute()
+        return [float(r.sum()), float(r.max()), int(len(r))], {}
+    import polars as pl
+
+    lf = pl.scan_csv(os.path.join(a.data, BIG_CSV), schema_overrides={RAIN: pl.Float64})
+    r = lf.filter(pl.col(RAIN) > 1).group_by(STATION).agg(pl.col(RAIN).mean()).collect(engine="streaming")
+    return [float(r[RAIN].sum()), float(r[RAIN].max()), int(r.height)], {}
+
+
 WORKLOADS = {
+    "big_nc_mean": {"xarray": big_nc_mean},
+    "big_csv_groupby": {"dask": big_csv_groupby, "polars": big_csv_groupby},
     "sched": {"dask-threads": sched_threads, "dask-localcluster": sched_local_cluster},
     "csv_groupby": {"dask": csv_groupby, "polars": csv_groupby},
     "csv_to_parquet": {"dask": csv_to_parquet, "polars": csv_to_parquet},

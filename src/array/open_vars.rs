@@ -16,7 +16,10 @@ use crate::io::netcdf::read::read_all_f64;
 use crate::io::netcdf::{CfDecode, FileMeta, TimeUnits, VarInfo};
 
 pub(crate) fn coord_of(meta: &FileMeta, v: &VarInfo) -> Result<Coord> {
-    let mut values = read_all_f64(&meta.path, &v.name, &v.shape)?;
+    let mut values = match &v.coord_values {
+        Some(vals) => vals.to_vec(),
+        None => read_all_f64(&meta.path, &v.name, &v.shape)?,
+    };
     let units = v.attr("units").and_then(attr_string).unwrap_or_default();
     let mut attrs = v.attrs.clone();
     let time = if units.contains(" since ") {

@@ -185,6 +185,13 @@ pub fn coords_block(coords: &[Coord], dims: &[String], header: &str, col: usize)
             .iter()
             .map(|&i| match &c.time {
                 Some(_) => c.label(i),
+                // numpy prints integer coordinates as integers, float32 ones with float32 digits.
+                None if !c.dtype.is_float() && c.values[i].is_finite() => {
+                    format!("{}", c.values[i] as i64)
+                }
+                None if c.dtype == crate::io::netcdf::RawType::F32 => {
+                    py_float(c.values[i], DType::F32)
+                }
                 None => py_float(c.values[i], DType::F64),
             })
             .collect();
@@ -193,7 +200,14 @@ pub fn coords_block(coords: &[Coord], dims: &[String], header: &str, col: usize)
             pad(&format!("  * {} ", c.name), col),
             c.name,
             c.dtype_name(),
-            render_nbytes((n * 8) as u64)
+            // Decoded times are datetime64 (8 bytes); other coordinates keep their stored type.
+            render_nbytes(
+                (n * if c.time.is_some() {
+                    8
+                } else {
+                    c.dtype.itemsize().max(1)
+                }) as u64
+            )
         );
         let room = 80usize.saturating_sub(head.len()).max(20);
         s.push_str(&format!("\n{head}{}", preview(&labels, room, n > 8)));
@@ -267,4 +281,32 @@ pub fn attrs_block(attrs: &Attrs) -> String {
         }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::netcdf::RawType;
+    use std::sync::Arc;
+
+    #[test]
+    fn coordinates_print_in_their_stored_type() {
+        let c = |name: &str, dtype, values: Vec<f64>| Coord {
+            name: name.into(),
+            values: Arc::new(values),
+            attrs: vec![],
+            time: None,
+            dtype,
+        };
+        let cs = [
+            c("x", RawType::I64, vec![0.0, 1.0, 2.0]),
+            c("y", RawType::F32, vec![0.1f32 as f64, 2.5]),
+            c("z", RawType::F64, vec![0.5, 1.0]),
+        ];
+        let dims: Vec<String> = ["x", "y", "z"].iter().map(|s| s.to_string()).collect();
+        let text = coords_block(&cs, &dims, "Coordinates:", 6);
+        assert!(text.contains("int64 24B 0 1 2"), "{text}");
+        assert!(text.contains("float32 8B 0.1 2.5"), "{text}");
+        assert!(text.contains("float64 16B 0.5 1.0"), "{text}");
+    }
 }

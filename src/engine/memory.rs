@@ -124,3 +124,115 @@ pub fn trim() {
         let _ = unsafe { tikv_jemalloc_ctl::raw::write(b"arena.4096.purge\0", ()) };
     }
 }
+
+/// Whether freed big buffers (chunk-sized arrays and frames, 8 MiB and up) are kept for about a
+/// second for reuse, or handed back to the OS at once as jemalloc does by default.
+///
+/// By default jemalloc purges every freed extent of 8 MiB or more on the spot (and serves such
+/// allocations from an arena that decays at once), so every chunk-sized buffer was page-faulted in
+/// afresh: half of a netCDF chunk read went to the kernel, and two threads decoded no faster than
+/// one. Reuse fixes that, but under a memory limit the retained pages count in the process memory
+/// the limit is checked against (a persist of 3× the limit then reached it), so the engine keeps
+/// jemalloc's eager purge when the process nears its thresholds (the memory monitor decides at each
+/// look) and reuse otherwise. Arenas are created lazily as threads first allocate: each call also
+/// applies the choice to the arenas created since the last one.
+pub fn reuse_big_buffers(reuse: bool) {
+    let was = REUSE.swap(reuse, std::sync::atomic::Ordering::Relaxed);
+    refresh_big_buffers();
+    if was && !reuse {
+        // What was kept for reuse goes back now, not at the next allocation.
+        trim();
+    }
+}
+
+static REUSE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Apply [`reuse_big_buffers`]' choice to every arena that exists now.
+pub fn refresh_big_buffers() {
+    #[cfg(not(target_env = "msvc"))]
+    {
+        let reuse = REUSE.load(std::sync::atomic::Ordering::Relaxed);
+        // SAFETY: opt.oversize_threshold is a size_t, arenas.narenas an unsigned.
+        let eager = unsafe { tikv_jemalloc_ctl::raw::read::<usize>(b"opt.oversize_threshold\0") };
+        let threshold = if reuse {
+            usize::MAX
+        } else {
+            eager.unwrap_or(8 << 20)
+        };
+        let n = unsafe { tikv_jemalloc_ctl::raw::read::<u32>(b"arenas.narenas\0") }.unwrap_or(0);
+        // Arenas not created yet answer with an error: they are done at a later refresh.
+        for i in 0..n {
+            set_arena(i, "oversize_threshold", threshold);
+        }
+        if let Some(i) = big_buffer_arena() {
+            set_arena(
+                i,
+                "dirty_decay_ms",
+                if reuse { 1000 } else { 0 } as libc::ssize_t,
+            );
+        }
+    }
+}
+
+#[cfg(not(target_env = "msvc"))]
+fn set_arena<T>(arena: u32, control: &str, value: T) {
+    let name = format!("arena.{arena}.{control}\0");
+    // SAFETY: callers pass the type the control takes (size_t, ssize_t).
+    let _ = unsafe { tikv_jemalloc_ctl::raw::write(name.as_bytes(), value) };
+}
+
+#[cfg(test)]
+fn set_big_buffer_decay_ms(ms: i64) {
+    #[cfg(not(target_env = "msvc"))]
+    if let Some(i) = big_buffer_arena() {
+        set_arena(i, "dirty_decay_ms", ms as libc::ssize_t);
+    }
+    #[cfg(target_env = "msvc")]
+    let _ = ms;
+}
+
+/// The big-buffer arena's current `dirty_decay_ms`, `None` where unknown.
+pub fn big_buffer_decay_ms() -> Option<i64> {
+    #[cfg(not(target_env = "msvc"))]
+    {
+        let name = format!("arena.{}.dirty_decay_ms\0", big_buffer_arena()?);
+        // SAFETY: the control is an ssize_t.
+        unsafe { tikv_jemalloc_ctl::raw::read::<libc::ssize_t>(name.as_bytes()) }
+            .ok()
+            .map(|v| v as i64)
+    }
+    #[cfg(target_env = "msvc")]
+    None
+}
+
+/// The index of the arena that serves big allocations.
+#[cfg(not(target_env = "msvc"))]
+fn big_buffer_arena() -> Option<u32> {
+    use std::ffi::c_void;
+    // A reservation past the threshold lands in (and first creates) that arena; no page is touched.
+    let probe: Vec<u8> = Vec::with_capacity(16 << 20);
+    let ptr = probe.as_ptr() as *const c_void;
+    let (mut idx, mut len) = (0u32, std::mem::size_of::<u32>());
+    // SAFETY: "arenas.lookup" reads a pointer and writes an unsigned; the sizes given match.
+    let r = unsafe {
+        tikv_jemalloc_sys::mallctl(
+            c"arenas.lookup".as_ptr(),
+            (&mut idx as *mut u32).cast(),
+            &mut len,
+            (&ptr as *const *const c_void) as *mut c_void,
+            std::mem::size_of::<*const c_void>(),
+        )
+    };
+    (r == 0).then_some(idx)
+}
+
+#[cfg(all(test, not(target_env = "msvc")))]
+mod big_buffer_tests {
+    #[test]
+    fn the_big_buffer_arena_is_found_and_its_decay_set() {
+        // 777 is a value no engine sets, so a concurrent test's engine cannot make this pass.
+        super::set_big_buffer_decay_ms(777);
+        assert_eq!(super::big_buffer_decay_ms(), Some(777));
+        super::reuse_big_buffers(true);
+    }
+}

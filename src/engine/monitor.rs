@@ -77,6 +77,8 @@ impl Shared {
 
     /// Arm (or disarm) the workers' own spilling at the memory target of `cfg`.
     pub(crate) fn arm_spill(&self, cfg: &EngineConfig) {
+        // Until the monitor's first look: reuse freed big buffers unless memory is limited.
+        memory::reuse_big_buffers(cfg.memory_limit.is_none());
         // Until the monitor's first look measures unmanaged memory.
         let th = Thresholds::of(cfg);
         let at = th.target.or(th.spill);
@@ -161,6 +163,7 @@ impl Monitor {
         let cfg = s.config.lock().clone();
         let th = Thresholds::of(&cfg);
         if th.limit.is_none() {
+            memory::reuse_big_buffers(true);
             // Without a limit the monitor stays off the state lock (the scheduler's hot path).
             if std::mem::take(&mut self.limited) {
                 s.with_state(|st, _, fx| {
@@ -179,6 +182,11 @@ impl Monitor {
             memory::trim();
             process = s.process_memory();
         }
+        // Freed big buffers are kept for reuse only while the process is far from its thresholds:
+        // what is kept is at most the recent peak, and a fast producer (a persist of 3× the limit)
+        // crosses half the target within a look, long before the limit.
+        let calm = th.target.or(th.spill).or(th.limit).unwrap_or(u64::MAX) / 2;
+        memory::reuse_big_buffers(process < calm);
         let managed = {
             let mut st = s.state.lock();
             let managed = st.managed();

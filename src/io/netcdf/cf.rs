@@ -99,14 +99,19 @@ impl CfDecode {
                 NdArray::F64(a)
             }
             NdArray::F32(mut a) if self.to_f32 && self.scale.is_none() && self.offset.is_none() => {
-                // Pure masking keeps float32 values bit for bit.
-                a.mapv_inplace(|x| {
-                    if mask.contains(&(x as f64)) {
-                        f32::NAN
-                    } else {
-                        x
-                    }
-                });
+                // Pure masking keeps float32 values bit for bit. Only mask values that are exactly
+                // float32 can match one (`_FillValue` and `missing_value` are often the same value).
+                let mut m32: Vec<f32> = mask
+                    .iter()
+                    .map(|&m| m as f32)
+                    .filter(|&m| mask.contains(&(m as f64)))
+                    .collect();
+                m32.dedup();
+                match m32[..] {
+                    [] => {}
+                    [m] => a.mapv_inplace(|x| if x == m { f32::NAN } else { x }),
+                    _ => a.mapv_inplace(|x| if m32.contains(&x) { f32::NAN } else { x }),
+                }
                 NdArray::F32(a)
             }
             other => {
@@ -129,6 +134,7 @@ mod tests {
 
     fn var(dtype: RawType, attrs: Vec<(&str, A)>) -> VarInfo {
         VarInfo {
+            coord_values: None,
             name: "v".into(),
             dims: vec!["x".into()],
             shape: vec![3],

@@ -4,77 +4,27 @@
 //! Anything unusual (other filters or types, missing chunks, a userblock) returns `Ok(None)` and the
 //! caller falls back to the netCDF library.
 
-use std::ffi::{c_char, c_int, c_uint, CString};
+use std::ffi::{c_int, c_uint, CString};
 use std::fs::File;
-use std::io::Read;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
-use ndarray::{ArrayD, Axis, IxDyn, Slice};
-use rayon::prelude::*;
+use ndarray::{ArrayD, IxDyn};
 
 use crate::engine::NdArray;
 use crate::error::{Error, Result};
 
-type Hid = i64;
-#[allow(non_snake_case)]
-extern "C" {
-    fn H5Fopen(name: *const c_char, flags: c_uint, fapl: Hid) -> Hid;
-    fn H5Fclose(id: Hid) -> c_int;
-    fn H5Dopen2(file: Hid, name: *const c_char, dapl: Hid) -> Hid;
-    fn H5Dclose(id: Hid) -> c_int;
-    fn H5Dget_type(id: Hid) -> Hid;
-    fn H5Tget_class(id: Hid) -> c_int;
-    fn H5Tget_size(id: Hid) -> usize;
-    fn H5Tget_order(id: Hid) -> c_int;
-    fn H5Tclose(id: Hid) -> c_int;
-    fn H5Dget_create_plist(id: Hid) -> Hid;
-    fn H5Pclose(id: Hid) -> c_int;
-    fn H5Pget_chunk(plist: Hid, max_ndims: c_int, dims: *mut u64) -> c_int;
-    fn H5Pget_nfilters(plist: Hid) -> c_int;
-    fn H5Pget_filter2(
-        plist: Hid,
-        idx: c_uint,
-        flags: *mut c_uint,
-        cd_nelmts: *mut usize,
-        cd_values: *mut c_uint,
-        namelen: usize,
-        name: *mut c_char,
-        config: *mut c_uint,
-    ) -> c_int;
-    fn H5Dget_chunk_info_by_coord(
-        id: Hid,
-        offset: *const u64,
-        mask: *mut c_uint,
-        addr: *mut u64,
-        size: *mut u64,
-    ) -> c_int;
-}
+use super::h5decode::read_compressed;
+use super::h5ffi::*;
 
-const H5T_FLOAT: c_int = 1;
-const H5T_ORDER_LE: c_int = 0;
-const FILTER_DEFLATE: c_int = 1;
-const FILTER_SHUFFLE: c_int = 2;
-const HDF5_MAGIC: &[u8; 8] = b"\x89HDF\r\n\x1a\n";
-
-struct Plan {
-    chunk: Vec<usize>,
-    elem: usize,
+pub(super) struct Plan {
+    pub chunk: Vec<usize>,
+    pub elem: usize,
     /// Filter pipeline positions (for the per-chunk skip mask).
-    shuffle: Option<u32>,
-    deflate: Option<u32>,
+    pub shuffle: Option<u32>,
+    pub deflate: Option<u32>,
     /// (chunk origin, file address, stored size, filter mask)
-    chunks: Vec<(Vec<usize>, u64, u64, u32)>,
-}
-
-/// Closes an HDF5 id with the given function on drop.
-struct Id(Hid, unsafe extern "C" fn(Hid) -> c_int);
-impl Drop for Id {
-    fn drop(&mut self) {
-        if self.0 >= 0 {
-            unsafe { (self.1)(self.0) };
-        }
-    }
+    pub chunks: Vec<(Vec<usize>, u64, u64, u32)>,
 }
 
 /// Chunk index lookup, under the HDF5 lock. `None`: not eligible for the fast path.
@@ -151,45 +101,6 @@ fn plan(path: &Path, var: &str, start: &[usize], count: &[usize]) -> Option<Plan
             chunks,
         })
     }
-}
-
-fn decode_chunk(
-    file: &File,
-    path: &Path,
-    p: &Plan,
-    addr: u64,
-    size: u64,
-    mask: u32,
-) -> Result<Vec<u8>> {
-    let bad = |why: String| Error::file(path, format!("chunk at byte {addr}: {why}"));
-    let mut raw = vec![0u8; size as usize];
-    file.read_exact_at(&mut raw, addr)
-        .map_err(|e| bad(format!("{e} (truncated file?)")))?;
-    let n = p.chunk.iter().product::<usize>() * p.elem;
-    let skipped = |i: Option<u32>| i.is_none_or(|i| mask & (1 << i) != 0);
-    let bytes = if skipped(p.deflate) {
-        raw
-    } else {
-        let mut out = Vec::with_capacity(n);
-        flate2::read::ZlibDecoder::new(&raw[..])
-            .read_to_end(&mut out)
-            .map_err(|e| bad(format!("cannot inflate: {e}")))?;
-        out
-    };
-    if bytes.len() != n {
-        return Err(bad(format!("holds {} bytes, expected {n}", bytes.len())));
-    }
-    if skipped(p.shuffle) {
-        return Ok(bytes);
-    }
-    let items = n / p.elem;
-    let mut un = vec![0u8; n];
-    for b in 0..p.elem {
-        for i in 0..items {
-            un[i * p.elem + b] = bytes[b * items + i];
-        }
-    }
-    Ok(un)
 }
 
 /// Compression of each variable (`None` when not chunked/filtered or not HDF5): (shuffle, zlib level).
@@ -269,36 +180,13 @@ pub fn read_raw_chunks(
     if !worth_it(&p, count) {
         return Ok(None);
     }
-    let decoded: Vec<Vec<u8>> = p
-        .chunks
-        .par_iter()
-        .map(|(_, addr, size, mask)| decode_chunk(&file, path, &p, *addr, *size, *mask))
-        .collect::<Result<_>>()?;
-    macro_rules! assemble {
-        ($t:ty, $variant:ident) => {{
-            let mut out = ArrayD::<$t>::zeros(IxDyn(count));
-            for ((origin, ..), bytes) in p.chunks.iter().zip(&decoded) {
-                let vals: Vec<$t> = bytes
-                    .chunks_exact(p.elem)
-                    .map(|b| <$t>::from_le_bytes(b.try_into().unwrap()))
-                    .collect();
-                let c = ArrayD::from_shape_vec(IxDyn(&p.chunk), vals).expect("chunk size checked");
-                let (mut src, mut dst) = (c.view(), out.view_mut());
-                for k in 0..count.len() {
-                    let lo = start[k].max(origin[k]);
-                    let hi = (start[k] + count[k]).min(origin[k] + p.chunk[k]);
-                    src.slice_axis_inplace(Axis(k), Slice::from(lo - origin[k]..hi - origin[k]));
-                    dst.slice_axis_inplace(Axis(k), Slice::from(lo - start[k]..hi - start[k]));
-                }
-                dst.assign(&src);
-            }
-            NdArray::$variant(out)
-        }};
-    }
+    let shape = IxDyn(count);
     Ok(Some(if p.elem == 4 {
-        assemble!(f32, F32)
+        let v = read_compressed::<f32>(&file, path, &p, start, count)?;
+        NdArray::F32(ArrayD::from_shape_vec(shape, v).expect("selection size"))
     } else {
-        assemble!(f64, F64)
+        let v = read_compressed::<f64>(&file, path, &p, start, count)?;
+        NdArray::F64(ArrayD::from_shape_vec(shape, v).expect("selection size"))
     }))
 }
 
@@ -322,19 +210,19 @@ fn read_uncompressed(
         return Ok(None);
     }
     let n: usize = count.iter().product();
-    // Read straight into the typed buffer: no byte buffer and no second copy (little-endian host,
-    // checked above; every bit pattern is a valid float).
+    // Read straight into the typed buffer, with no zeroing first (a chunk-sized memset cost a third of
+    // the read): little-endian host (checked above) and every bit pattern is a valid float. The runs
+    // below tile the selection, so every byte is written before `set_len`.
     let mut f32s: Vec<f32> = Vec::new();
     let mut f64s: Vec<f64> = Vec::new();
-    let out: &mut [u8] = if p.elem == 4 {
-        f32s = vec![0f32; n];
-        // SAFETY: a `[f32]` of n items is 4n initialized bytes; u8 has no alignment requirement.
-        unsafe { std::slice::from_raw_parts_mut(f32s.as_mut_ptr().cast::<u8>(), n * 4) }
+    let out: *mut u8 = if p.elem == 4 {
+        f32s.reserve_exact(n);
+        f32s.as_mut_ptr().cast()
     } else {
-        f64s = vec![0f64; n];
-        // SAFETY: as above, 8n bytes.
-        unsafe { std::slice::from_raw_parts_mut(f64s.as_mut_ptr().cast::<u8>(), n * 8) }
+        f64s.reserve_exact(n);
+        f64s.as_mut_ptr().cast()
     };
+    let mut written = 0usize;
     let strides = |shape: &[usize]| {
         let mut st = vec![1usize; shape.len()];
         for k in (0..shape.len().saturating_sub(1)).rev() {
@@ -372,11 +260,19 @@ fn read_uncompressed(
             }
             coff += (lo[m] - origin[m]) * cstr[m];
             ooff += (lo[m] - start[m]) * ostr[m];
-            let dst = &mut out[ooff * p.elem..ooff * p.elem + run];
-            file.read_exact_at(dst, addr + (coff * p.elem) as u64)
-                .map_err(|e| {
-                    Error::file(path, format!("chunk at byte {addr}: {e} (truncated file?)"))
-                })?;
+            // SAFETY: `ooff * elem + run` is within the selection's `n * elem` reserved bytes.
+            unsafe {
+                pread_exact(
+                    file,
+                    out.add(ooff * p.elem),
+                    run,
+                    addr + (coff * p.elem) as u64,
+                )
+            }
+            .map_err(|e| {
+                Error::file(path, format!("chunk at byte {addr}: {e} (truncated file?)"))
+            })?;
+            written += run;
             // Next index over dims [0, m), last fastest.
             let mut k = m;
             loop {
@@ -399,12 +295,54 @@ fn read_uncompressed(
             }
         }
     }
+    if written != n * p.elem {
+        return Ok(None);
+    }
+    // SAFETY: all n elements were written (the runs tile the selection; checked by the byte count).
+    unsafe {
+        if p.elem == 4 {
+            f32s.set_len(n)
+        } else {
+            f64s.set_len(n)
+        }
+    }
     let shape = IxDyn(count);
     Ok(Some(if p.elem == 4 {
         NdArray::F32(ArrayD::from_shape_vec(shape, f32s).expect("selection size"))
     } else {
         NdArray::F64(ArrayD::from_shape_vec(shape, f64s).expect("selection size"))
     }))
+}
+
+/// `pread` exactly `len` bytes at `offset` into `buf`, which may be uninitialized memory.
+///
+/// # Safety
+/// `buf` must be valid for writes of `len` bytes.
+pub(super) unsafe fn pread_exact(
+    file: &File,
+    mut buf: *mut u8,
+    mut len: usize,
+    mut offset: u64,
+) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    while len > 0 {
+        let r = libc::pread(file.as_raw_fd(), buf.cast(), len, offset as libc::off_t);
+        if r < 0 {
+            let e = std::io::Error::last_os_error();
+            if e.kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(e);
+        }
+        if r == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        let r = r as usize;
+        buf = buf.add(r);
+        len -= r;
+        offset += r as u64;
+    }
+    Ok(())
 }
 
 /// The parallel-inflate path pays off for compressed chunks that mostly lie inside the selection: a

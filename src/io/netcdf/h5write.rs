@@ -5,33 +5,18 @@
 //!
 //! The bytes themselves are made by [`super::h5filter`].
 
-use std::ffi::{c_char, c_int, c_uint, c_void, CString};
+use std::ffi::{c_int, c_uint, c_void, CString};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use super::h5ffi::{
+    H5Dclose, H5Dget_create_plist, H5Dopen2, H5Fclose, H5Fopen, H5Pclose, H5Pget_chunk,
+    H5Pget_filter2, H5Pget_nfilters, Hid, Id, FILTER_DEFLATE, FILTER_SHUFFLE,
+};
 use crate::error::{Error, Result};
 
-type Hid = i64;
-#[allow(non_snake_case)]
+// `H5Dwrite_chunk` (libhdf5 ≥ 1.10.2); every other function comes from [`super::h5ffi`].
 extern "C" {
-    fn H5Fopen(name: *const c_char, flags: c_uint, fapl: Hid) -> Hid;
-    fn H5Fclose(id: Hid) -> c_int;
-    fn H5Dopen2(file: Hid, name: *const c_char, dapl: Hid) -> Hid;
-    fn H5Dclose(id: Hid) -> c_int;
-    fn H5Dget_create_plist(id: Hid) -> Hid;
-    fn H5Pclose(id: Hid) -> c_int;
-    fn H5Pget_chunk(plist: Hid, max_ndims: c_int, dims: *mut u64) -> c_int;
-    fn H5Pget_nfilters(plist: Hid) -> c_int;
-    fn H5Pget_filter2(
-        plist: Hid,
-        idx: c_uint,
-        flags: *mut c_uint,
-        cd_nelmts: *mut usize,
-        cd_values: *mut c_uint,
-        namelen: usize,
-        name: *mut c_char,
-        config: *mut c_uint,
-    ) -> c_int;
     fn H5Dwrite_chunk(
         dset: Hid,
         dxpl: Hid,
@@ -43,8 +28,6 @@ extern "C" {
 }
 
 const H5F_ACC_RDWR: c_uint = 1;
-const FILTER_DEFLATE: c_int = 1;
-const FILTER_SHUFFLE: c_int = 2;
 
 /// Chunks written through `H5Dwrite_chunk` since the process started (tests check the fast path
 /// was really taken).
@@ -175,13 +158,7 @@ impl Drop for DirectFile {
 /// Chunk shape and (shuffle?, deflate level) of dataset `d`: `None` unless the pipeline is exactly
 /// deflate or shuffle → deflate. Caller holds the lock.
 unsafe fn codec_of(d: Hid) -> Option<ChunkCodec> {
-    struct P(Hid);
-    impl Drop for P {
-        fn drop(&mut self) {
-            unsafe { H5Pclose(self.0) };
-        }
-    }
-    let p = P(H5Dget_create_plist(d));
+    let p = Id(H5Dget_create_plist(d), H5Pclose);
     if p.0 < 0 {
         return None;
     }

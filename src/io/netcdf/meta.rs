@@ -2,6 +2,7 @@
 //! attributes, HDF5 chunking) and global attributes. Reading metadata never reads variable data.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use ::netcdf::types::{FloatType, IntType, NcVariableType};
 use ::netcdf::AttributeValue;
@@ -97,6 +98,9 @@ pub struct VarInfo {
     pub zlib: Option<i32>,
     /// Whether the HDF5 shuffle filter is on.
     pub shuffle: bool,
+    /// Stored (undecoded) values of a 1-d numeric dimension coordinate (`time(time)`), read with the
+    /// metadata so that combining many files opens each file once.
+    pub coord_values: Option<Arc<Vec<f64>>>,
 }
 
 impl VarInfo {
@@ -168,10 +172,21 @@ pub fn read_meta_opts(path: &Path, with_filters: bool) -> Result<FileMeta> {
     for v in f.variables() {
         let name = v.name();
         let attrs = attrs_of(v.attributes(), path)?;
+        let dims: Vec<String> = v.dimensions().iter().map(|d| d.name()).collect();
+        let dtype = RawType::from_nc(&v.vartype());
+        let coord_values = if dims.len() == 1 && dims[0] == name && dtype.itemsize() > 0 {
+            let vals = v
+                .get_values::<f64, _>(..)
+                .map_err(|e| Error::file(path, format!("reading coordinate '{name}': {e}")))?;
+            Some(Arc::new(vals))
+        } else {
+            None
+        };
         vars.push(VarInfo {
-            dims: v.dimensions().iter().map(|d| d.name()).collect(),
             shape: v.dimensions().iter().map(|d| d.len()).collect(),
-            dtype: RawType::from_nc(&v.vartype()),
+            dims,
+            dtype,
+            coord_values,
             chunking: v.chunking().unwrap_or(None),
             zlib: None,
             shuffle: false,

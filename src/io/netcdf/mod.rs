@@ -20,7 +20,10 @@
 
 pub mod cf;
 pub mod h5chunks;
+mod h5decode;
+pub mod h5ffi;
 pub mod h5filter;
+pub mod h5peek;
 pub mod h5write;
 pub mod meta;
 pub mod read;
