@@ -850,3 +850,194 @@ mod session {
         assert!(out.exists());
     }
 }
+
+/// A small CF file: `time` (days since 2000-01-01, from `t0`), `lat`, `lon`, a compressed float `pr`
+/// with NaNs and explicit fill values, and a compressed `count` (i16).
+fn small_file(path: &Path, t0: usize, nt: usize) {
+    let mut w = NcWriter::create(path).unwrap();
+    for (d, n) in [("time", nt), ("lat", 3), ("lon", 5)] {
+        w.add_dim(d, n).unwrap();
+    }
+    let coord = |name: &str, attrs: Vec<(String, AttributeValue)>| VarSpec {
+        name: name.into(),
+        dims: vec![name.into()],
+        dtype: RawType::F64,
+        attrs,
+        fill: None,
+        zlib: None,
+        chunking: None,
+    };
+    let s = |x: &str| AttributeValue::Str(x.into());
+    w.add_var(&coord(
+        "time",
+        vec![
+            ("units".into(), s("days since 2000-01-01")),
+            ("calendar".into(), s("noleap")),
+        ],
+    ))
+    .unwrap();
+    w.add_var(&coord("lat", vec![("units".into(), s("degrees_north"))]))
+        .unwrap();
+    w.add_var(&coord("lon", vec![("units".into(), s("degrees_east"))]))
+        .unwrap();
+    let var = |name: &str, dtype, fill| VarSpec {
+        name: name.into(),
+        dims: vec!["time".into(), "lat".into(), "lon".into()],
+        dtype,
+        attrs: vec![("units".into(), s("1"))],
+        fill,
+        zlib: Some(4),
+        chunking: Some(vec![nt.min(5), 3, 5]),
+    };
+    w.add_var(&var("pr", RawType::F32, Some(1e20))).unwrap();
+    w.add_var(&var("count", RawType::I16, None)).unwrap();
+    let t: Vec<f64> = (t0..t0 + nt).map(|d| d as f64 + 0.5).collect();
+    w.write(
+        "time",
+        &[0],
+        &NdArray::F64(ArrayD::from_shape_vec(IxDyn(&[nt]), t).unwrap()),
+    )
+    .unwrap();
+    for (c, n) in [("lat", 3), ("lon", 5)] {
+        let v = ArrayD::from_shape_fn(IxDyn(&[n]), |i| i[0] as f64 * 10.0);
+        w.write(c, &[0], &NdArray::F64(v)).unwrap();
+    }
+    let pr = ArrayD::from_shape_fn(IxDyn(&[nt, 3, 5]), |i| {
+        let k = (t0 + i[0]) * 15 + i[1] * 5 + i[2];
+        match k % 7 {
+            0 => f32::NAN,
+            3 if k.is_multiple_of(2) => 1e20,
+            _ => k as f32 * 0.125,
+        }
+    });
+    w.write("pr", &[0, 0, 0], &NdArray::F32(pr)).unwrap();
+    let count = ArrayD::from_shape_fn(IxDyn(&[nt, 3, 5]), |i| {
+        ((t0 + i[0]) * 15 + i[1] * 5 + i[2]) as i16 - 40
+    });
+    w.write("count", &[0, 0, 0], &NdArray::I16(count)).unwrap();
+    w.commit().unwrap();
+}
+
+/// Stored values of `var`, through the netCDF library.
+fn stored(path: &Path, var: &str) -> NdArray {
+    let shape = tessera::io::netcdf::read_meta(path)
+        .unwrap()
+        .var(var)
+        .unwrap()
+        .shape
+        .clone();
+    tessera::io::netcdf::read::read_raw_library(path, var, &vec![0; shape.len()], &shape).unwrap()
+}
+
+/// Stored `pr` with missing values (NaN or 1e20) as NaN.
+fn stored_pr(path: &Path) -> Vec<f32> {
+    let NdArray::F32(a) = stored(path, "pr") else {
+        panic!("pr is float")
+    };
+    a.iter()
+        .map(|&x| if x == 1e20 { f32::NAN } else { x })
+        .collect()
+}
+
+#[test]
+fn to_netcdf_compresses_aligned_chunks_in_the_workers() {
+    use tessera::array::direct_chunk_plan;
+    use tessera::io::netcdf::h5write::DIRECT_CHUNKS;
+    let dir = tempfile::tempdir().unwrap();
+    let files: Vec<PathBuf> = [(0, 4), (4, 4), (8, 3)]
+        .iter()
+        .map(|&(t0, nt)| {
+            let p = dir.path().join(format!("src_{t0:02}.nc"));
+            small_file(&p, t0, nt);
+            p
+        })
+        .collect();
+    let want_pr: Vec<f32> = files.iter().flat_map(|f| stored_pr(f)).collect();
+    let want_count: Vec<i16> = files
+        .iter()
+        .flat_map(|f| match stored(f, "count") {
+            NdArray::I16(a) => a.iter().copied().collect::<Vec<_>>(),
+            _ => panic!("count is i16"),
+        })
+        .collect();
+    // Blocks of 4, 4, 3 days (one per file): chunks of 4 days, the last one (days 8..12 of 11)
+    // padded to its full shape.
+    let ds = open(&files, vec![]);
+    let plan = direct_chunk_plan(&ds, &[]);
+    let names: Vec<_> = ds
+        .data_vars
+        .iter()
+        .map(|v| v.name.clone().unwrap())
+        .collect();
+    assert_eq!(names, ["pr", "count"]);
+    assert_eq!(plan, vec![Some(vec![4, 3, 5]), Some(vec![4, 3, 5])]);
+    let out = dir.path().join("out.nc");
+    let before = DIRECT_CHUNKS.load(std::sync::atomic::Ordering::Relaxed);
+    run_sequential(&to_netcdf_graph(&ds, out.clone(), vec![]).unwrap()).unwrap();
+    // 3 chunks of each variable went through H5Dwrite_chunk (other tests may add more).
+    assert!(DIRECT_CHUNKS.load(std::sync::atomic::Ordering::Relaxed) - before >= 6);
+    let meta = tessera::io::netcdf::read_meta(&out).unwrap();
+    for v in ["pr", "count"] {
+        let m = meta.var(v).unwrap();
+        assert_eq!(
+            (m.zlib, m.shuffle, m.chunking.clone()),
+            (Some(4), true, Some(vec![4, 3, 5])),
+            "{v}"
+        );
+        assert_eq!(m.shape, vec![11, 3, 5]);
+    }
+    assert_eq!(
+        meta.var("pr").unwrap().attr("_FillValue"),
+        Some(&AttributeValue::Float(1e20))
+    );
+    // Values (NaN positions included) as the library reads them back; NaN was stored as 1e20.
+    let NdArray::F32(raw) = stored(&out, "pr") else {
+        panic!("pr is float")
+    };
+    assert!(
+        raw.iter().all(|x| !x.is_nan()),
+        "NaN is encoded as _FillValue"
+    );
+    let got = stored_pr(&out);
+    assert_eq!(got.len(), want_pr.len());
+    for (g, w) in got.iter().zip(&want_pr) {
+        assert!(g == w || (g.is_nan() && w.is_nan()), "{g} vs {w}");
+    }
+    assert!(got.iter().any(|x| x.is_nan()));
+    let NdArray::I16(count) = stored(&out, "count") else {
+        panic!("count is i16")
+    };
+    assert_eq!(count.iter().copied().collect::<Vec<_>>(), want_count);
+    // And through our own reader (its parallel inflate path), decoded.
+    let back = open_dataset(&out, &OpenOptions::default()).unwrap();
+    assert!(nan_eq(
+        &values(back.var("pr").unwrap()),
+        &values(ds.var("pr").unwrap()),
+        0.0
+    ));
+
+    // Irregular blocks (4, 5, 3 days) share no useful chunk: the library writes them, same values.
+    let odd: Vec<PathBuf> = [(0, 4), (4, 5), (9, 3)]
+        .iter()
+        .map(|&(t0, nt)| {
+            let p = dir.path().join(format!("odd_{t0:02}.nc"));
+            small_file(&p, t0, nt);
+            p
+        })
+        .collect();
+    let ds = open(&odd, vec![]);
+    assert_eq!(direct_chunk_plan(&ds, &[]), vec![None, None]);
+    let out = dir.path().join("odd.nc");
+    run_sequential(&to_netcdf_graph(&ds, out.clone(), vec![]).unwrap()).unwrap();
+    let m = tessera::io::netcdf::read_meta(&out).unwrap();
+    assert_eq!(m.var("pr").unwrap().chunking, Some(vec![5, 3, 5]));
+    let want: Vec<f32> = odd.iter().flat_map(|f| stored_pr(f)).collect();
+    let got = stored_pr(&out);
+    assert!(got
+        .iter()
+        .zip(&want)
+        .all(|(g, w)| g == w || (g.is_nan() && w.is_nan())));
+    // Uncompressed output (encoding zlib off): library path too.
+    let plain = vec![("pr".to_string(), VarEncoding { zlib: None })];
+    assert_eq!(direct_chunk_plan(&open(&files, vec![]), &plain)[0], None);
+}

@@ -25,6 +25,7 @@ pub mod repr;
 pub mod repr_lazy;
 pub mod value;
 pub mod write;
+pub mod write_chunks;
 
 pub use arith::Arith;
 pub use coords::{Coord, Label};
@@ -38,4 +39,4 @@ pub use open::{expand, open_dataset, open_mfdataset, Combine, OpenOptions};
 pub use reduce::Reduction;
 pub use repr::format_bytes;
 pub use value::ArrayValue;
-pub use write::{to_netcdf_graph, VarEncoding};
+pub use write::{direct_chunk_plan, to_netcdf_graph, VarEncoding};

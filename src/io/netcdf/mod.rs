@@ -13,13 +13,18 @@
 //! chunks in parallel outside it; everything else falls back to the library.
 //!
 //! Writes go through [`write::NcWriter`], which writes to a temporary file in the destination's
-//! directory and renames it into place only on [`write::NcWriter::commit`].
+//! directory and renames it into place only on [`write::NcWriter::commit`]. For zlib-compressed
+//! chunked variables, [`h5write`] moves compression out of the lock the same way: once the file is
+//! defined, [`write::NcWriter::into_direct`] closes it and reopens it with libhdf5; workers shuffle
+//! and deflate whole chunks in parallel and only `H5Dwrite_chunk` the finished bytes under the lock.
 
 pub mod cf;
 pub mod h5chunks;
 mod h5decode;
 pub mod h5ffi;
+pub mod h5filter;
 pub mod h5peek;
+pub mod h5write;
 pub mod meta;
 pub mod read;
 pub mod time;
@@ -33,7 +38,7 @@ pub use meta::{
 };
 pub use read::{read_decoded, read_raw};
 pub use time::{Calendar, CfDate, TimeUnits};
-pub use write::{NcWriter, VarSpec};
+pub use write::{DirectWriter, NcWriter, VarSpec};
 
 extern "C" {
     /// HDF5's `H5Eset_auto2(estack, func, data)`; libhdf5 is linked through `netcdf-sys`.

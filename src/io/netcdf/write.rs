@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use ::netcdf::{AttributeValue, Extent, FileMut};
 
+use super::h5write::DirectFile;
 use super::meta::{Attrs, RawType};
 use crate::engine::NdArray;
 use crate::error::{Error, Result};
@@ -193,6 +194,22 @@ impl NcWriter {
         .map_err(err)
     }
 
+    /// Close the netCDF file (everything defined, coordinates written) and reopen it with libhdf5
+    /// to write the chunks of `vars` directly ([`DirectWriter`]). Still a temporary file until
+    /// [`DirectWriter::commit`]; removed if that is never reached.
+    pub fn into_direct(mut self, vars: &[String]) -> Result<DirectWriter> {
+        let dest = self.dest.clone();
+        let f = self.file.take().expect("file is open until commit");
+        let mut w = DirectWriter {
+            h5: None,
+            tmp: self.tmp.clone(),
+            dest: dest.clone(),
+        };
+        f.close().map_err(nc_err(&dest, "closing"))?;
+        w.h5 = Some(DirectFile::open(&w.tmp, &dest, vars)?);
+        Ok(w)
+    }
+
     /// Close the file and rename it to its destination (atomic on one filesystem).
     pub fn commit(mut self) -> Result<PathBuf> {
         let dest = self.dest.clone();
@@ -208,6 +225,42 @@ impl Drop for NcWriter {
     fn drop(&mut self) {
         if let Some(f) = self.file.take() {
             drop(f);
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// The temporary file of an [`NcWriter`], reopened for direct chunk writes; removed on drop unless
+/// committed.
+pub struct DirectWriter {
+    h5: Option<DirectFile>,
+    tmp: PathBuf,
+    dest: PathBuf,
+}
+
+impl DirectWriter {
+    /// The open file (always, until commit or drop).
+    pub fn file(&self) -> &DirectFile {
+        self.h5.as_ref().expect("open until commit")
+    }
+
+    /// Close the file and rename it to its destination.
+    pub fn commit(mut self) -> Result<PathBuf> {
+        if let Some(h5) = self.h5.take() {
+            h5.close()?;
+        }
+        let dest = self.dest.clone();
+        std::fs::rename(&self.tmp, &dest).map_err(|e| Error::io(&dest, e))?;
+        // Renamed: nothing left for Drop to remove.
+        self.tmp = PathBuf::new();
+        Ok(dest)
+    }
+}
+
+impl Drop for DirectWriter {
+    fn drop(&mut self) {
+        drop(self.h5.take());
+        if !self.tmp.as_os_str().is_empty() {
             let _ = std::fs::remove_file(&self.tmp);
         }
     }
