@@ -104,28 +104,57 @@ fn chunk_bytes(
 ) -> Result<Vec<u8>> {
     let bad = |why: String| Error::file(path, format!("chunk at byte {addr}: {why}"));
     let size = size as usize;
-    let mut raw: Vec<u8> = Vec::with_capacity(size);
-    // SAFETY: `raw` has capacity for `size` bytes, and all of them are read before `set_len`.
-    unsafe {
-        pread_exact(file, raw.as_mut_ptr(), size, addr)
-            .map_err(|e| bad(format!("{e} (truncated file?)")))?;
-        raw.set_len(size);
-    }
     let n = p.chunk.iter().product::<usize>() * p.elem;
+    let read = |buf: &mut Vec<u8>, at: usize, len: usize| -> Result<()> {
+        buf.clear();
+        buf.reserve(len);
+        // SAFETY: `buf` has capacity for `len` bytes, all read before `set_len`.
+        unsafe {
+            pread_exact(file, buf.as_mut_ptr(), len, addr + at as u64)
+                .map_err(|e| bad(format!("{e} (truncated file?)")))?;
+            buf.set_len(len);
+        }
+        Ok(())
+    };
     let bytes = if p.deflate.is_none_or(|i| mask & (1 << i) != 0) {
+        let mut raw = Vec::new();
+        read(&mut raw, 0, size)?;
         raw
     } else {
-        // Inflates into the spare capacity: nothing is zeroed first.
+        // The stored bytes are read and inflated a piece at a time, so a chunk in flight costs its
+        // inflated size only; inflating goes into the spare capacity, nothing is zeroed first.
         let mut out = Vec::with_capacity(n);
         let mut z = Decompress::new(true);
-        match z.decompress_vec(&raw, &mut out, FlushDecompress::Finish) {
-            Ok(Status::StreamEnd) => {}
-            Ok(_) => {
+        let mut piece = Vec::new();
+        let (mut pos, mut used) = (0usize, 0usize);
+        loop {
+            if used == piece.len() && pos < size {
+                let len = INFLATE_PIECE.min(size - pos);
+                read(&mut piece, pos, len)?;
+                pos += len;
+                used = 0;
+            }
+            let flush = if pos == size {
+                FlushDecompress::Finish
+            } else {
+                FlushDecompress::None
+            };
+            let (in0, out0) = (z.total_in(), z.total_out());
+            let status = z
+                .decompress_vec(&piece[used..], &mut out, flush)
+                .map_err(|e| bad(format!("cannot inflate: {e}")))?;
+            used += (z.total_in() - in0) as usize;
+            if status == Status::StreamEnd {
+                break;
+            }
+            if out.len() == n && used < piece.len() {
                 return Err(bad(format!(
                     "inflates to more than the {n} bytes of a chunk"
-                )))
+                )));
             }
-            Err(e) => return Err(bad(format!("cannot inflate: {e}"))),
+            if z.total_in() == in0 && z.total_out() == out0 && used == piece.len() && pos == size {
+                return Err(bad("the compressed stream ends early".into()));
+            }
         }
         out
     };
@@ -134,6 +163,9 @@ fn chunk_bytes(
     }
     Ok(bytes)
 }
+
+/// Stored bytes read (and inflated) at a time.
+const INFLATE_PIECE: usize = 1 << 20;
 
 /// Copy the chunk at `origin` (decoded bytes) into its overlap with the selection, row by row.
 fn scatter<T: Elem>(
@@ -189,5 +221,54 @@ fn scatter<T: Elem>(
             }
             idx[k] = lo[k];
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::NdArray;
+    use crate::io::netcdf::h5chunks::read_raw_chunks;
+    use crate::io::netcdf::read::read_raw_library;
+    use crate::io::netcdf::{NcWriter, RawType, VarSpec};
+    use ndarray::{ArrayD, IxDyn};
+
+    #[test]
+    fn chunks_larger_than_a_read_piece_inflate_in_pieces_and_corruption_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("big.nc");
+        let n = 400_000; // 3.2 MB of f64 that barely compress: several 1 MiB pieces
+        let mut w = NcWriter::create(&p).unwrap();
+        w.add_dim("x", n).unwrap();
+        w.add_var(&VarSpec {
+            name: "v".into(),
+            dims: vec!["x".into()],
+            dtype: RawType::F64,
+            attrs: vec![],
+            fill: None,
+            zlib: Some(1),
+            chunking: Some(vec![n]),
+        })
+        .unwrap();
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let data = ArrayD::from_shape_fn(IxDyn(&[n]), |_| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        });
+        w.write("v", &[0], &NdArray::F64(data)).unwrap();
+        w.commit().unwrap();
+        let fast = read_raw_chunks(&p, "v", &[0], &[n])
+            .unwrap()
+            .expect("fast path");
+        assert_eq!(fast, read_raw_library(&p, "v", &[0], &[n]).unwrap());
+        // Garbage inside the chunk's stored bytes: an error naming the file, never a hang or data.
+        let mut bytes = std::fs::read(&p).unwrap();
+        let at = bytes.len() - 1_000_000;
+        bytes[at..at + 4096].fill(0xA5);
+        let bad = dir.path().join("bad.nc");
+        std::fs::write(&bad, bytes).unwrap();
+        let e = read_raw_chunks(&bad, "v", &[0], &[n]).unwrap_err();
+        assert!(e.to_string().contains("bad.nc"), "{e}");
     }
 }
