@@ -910,3 +910,213 @@ fn on_the_engine() {
         "{err}"
     );
 }
+
+/// Run a script headless on a fresh session: (stdout, stderr).
+fn run_script(src: &str) -> (String, String) {
+    let mut s = tessera::lang::Session::new(new_engine(), false);
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    tessera::lang::run_session(&mut s, src, "t.tess", true, &mut out, &mut err);
+    (
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(err).unwrap(),
+    )
+}
+
+const RAIN: [&str; 3] = [
+    "station,year,rain,name\n10,2001,1.5,a\n10,2002,,b\n20,2001,30.0,c\n",
+    "station,year,rain,name\n20,2002,25.5,d\n30,2001,NaN,e\n30,2002,40.0,f\n10,2003,2.0,g\n",
+    "station,year,rain,name\n40,2001,25.5,h\n40,2002,0.0,i\n",
+];
+
+fn rain_tree() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    for (i, body) in RAIN.iter().enumerate() {
+        std::fs::write(dir.path().join(format!("r{i}.csv")), body).unwrap();
+    }
+    let pattern = dir.path().join("r*.csv").display().to_string();
+    (dir, pattern)
+}
+
+fn obj_f64(o: &Obj) -> f64 {
+    match o {
+        Obj::Float(f) => *f,
+        other => panic!("not a float: {other:?}"),
+    }
+}
+
+/// Computed results (`.compute()`) have pandas' methods; expected values and text are pandas 2.3's for
+/// the same CSV files (`pd.concat(pd.read_csv(f) for f in files)`).
+#[test]
+fn computed_results_like_pandas() {
+    let (_d, p) = rain_tree();
+    let ddf = Obj::native(frame(&p));
+    let cx = &mut NoEngine(Vec::new());
+    let s = |x: &str| Obj::str(x);
+    // r = ddf.groupby("station")["rain"].mean().compute()
+    let gb = call(&ddf, "groupby", vec![s("station")], vec![]);
+    let rain = native(&gb).get_item(&s("rain"), cx).unwrap();
+    let r = compute_obj(&call(&rain, "mean", vec![], vec![]));
+    assert!(matches!(call(&r, "sum", vec![], vec![]), Obj::Float(v) if v == 82.25));
+    assert!(matches!(call(&r, "max", vec![], vec![]), Obj::Float(v) if v == 40.0));
+    assert!(matches!(call(&r, "idxmax", vec![], vec![]), Obj::Int(30)));
+    assert!(matches!(call(&r, "idxmin", vec![], vec![]), Obj::Int(10)));
+    assert!(matches!(call(&r, "count", vec![], vec![]), Obj::Int(4)));
+    let top = call(
+        &r,
+        "sort_values",
+        vec![],
+        vec![("ascending", Obj::Bool(false))],
+    );
+    assert_eq!(
+        text(&call(&top, "head", vec![Obj::Int(3)], vec![])),
+        "station\n30    40.00\n20    27.75\n40    12.75\nName: rain, dtype: float64"
+    );
+    assert_eq!(
+        text(&call(&r, "nlargest", vec![Obj::Int(2)], vec![])),
+        "station\n30    40.00\n20    27.75\nName: rain, dtype: float64"
+    );
+    assert_eq!(
+        text(&call(&r, "describe", vec![], vec![])),
+        "count     4.000000\nmean     20.562500\nstd      16.777186\nmin       1.750000\n25%      10.000000\n\
+         50%      20.250000\n75%      30.812500\nmax      40.000000\nName: rain, dtype: float64"
+    );
+
+    // The whole frame: `rain` has a null (empty field) and a NaN.
+    let all = compute_obj(&ddf);
+    let col = |name: &str| {
+        native(&all)
+            .get_item(&s(name), &mut NoEngine(Vec::new()))
+            .unwrap()
+    };
+    let rain = col("rain");
+    let stat = |o: &Obj, m: &str| call(o, m, vec![], vec![]);
+    assert_eq!(obj_f64(&stat(&rain, "sum")), 124.5);
+    assert!((obj_f64(&stat(&rain, "mean")) - 124.5 / 7.0).abs() < 1e-12);
+    assert!(matches!(stat(&rain, "count"), Obj::Int(7)));
+    assert_eq!(obj_f64(&stat(&rain, "median")), 25.5);
+    assert_eq!(obj_f64(&stat(&rain, "min")), 0.0);
+    assert!((obj_f64(&stat(&rain, "std")) - 16.291248015568417).abs() < 1e-9);
+    let var0 = call(&rain, "var", vec![], vec![("ddof", Obj::Int(0))]);
+    assert!((obj_f64(&var0) - 227.48979591836738).abs() < 1e-9);
+    // Integers stay integers for sum/min/max; mean is a float; strings have min/max.
+    let station = col("station");
+    assert!(matches!(stat(&station, "sum"), Obj::Int(210)));
+    assert!(matches!(stat(&station, "max"), Obj::Int(40)));
+    assert!(matches!(stat(&station, "mean"), Obj::Float(v) if (v - 70.0 / 3.0).abs() < 1e-12));
+    assert!(matches!(stat(&col("name"), "max"), Obj::Str(v) if &*v == "i"));
+    // Missing values last in both directions; labels travel with their values.
+    assert_eq!(
+        text(&call(&rain, "sort_values", vec![], vec![("ascending", Obj::Bool(false))])),
+        "2    40.0\n2    30.0\n0    25.5\n0    25.5\n3     2.0\n0     1.5\n1     0.0\n1     NaN\n1     NaN\n\
+         Name: rain, dtype: float64"
+    );
+    let low = call(
+        &stat(&rain, "sort_values"),
+        "head",
+        vec![Obj::Int(4)],
+        vec![],
+    );
+    assert_eq!(
+        text(&low),
+        "1     0.0\n0     1.5\n3     2.0\n0    25.5\nName: rain, dtype: float64"
+    );
+    // idxmax on a non-contiguous index gives the label, not the position.
+    assert!(matches!(stat(&low, "idxmax"), Obj::Int(0)));
+    assert!(matches!(stat(&low, "idxmin"), Obj::Int(1)));
+    assert!(matches!(stat(&col("year"), "idxmax"), Obj::Int(3)));
+    assert_eq!(
+        text(&stat(&rain, "value_counts")),
+        "rain\n25.5    2\n1.5     1\n30.0    1\n40.0    1\n2.0     1\n0.0     1\nName: count, dtype: int64"
+    );
+    assert_eq!(
+        text(&stat(&col("name"), "describe")),
+        "count     9\nunique    9\ntop       a\nfreq      1\nName: name, dtype: object"
+    );
+
+    // DataFrame: sort by two columns (descending on the second, missing last), reductions per column.
+    let by = Obj::List(Arc::new(vec![s("station"), s("rain")]));
+    let asc = Obj::List(Arc::new(vec![Obj::Bool(true), Obj::Bool(false)]));
+    assert_eq!(
+        text(&call(
+            &all,
+            "sort_values",
+            vec![by],
+            vec![("ascending", asc)]
+        )),
+        "   station  year  rain name\n3       10  2003   2.0    g\n0       10  2001   1.5    a\n\
+         1       10  2002   NaN    b\n2       20  2001  30.0    c\n0       20  2002  25.5    d\n\
+         2       30  2002  40.0    f\n1       30  2001   NaN    e\n0       40  2001  25.5    h\n\
+         1       40  2002   0.0    i"
+    );
+    assert_eq!(
+        text(&stat(&all, "sum")),
+        "station      210.0\nyear       18015.0\nrain         124.5\ndtype: float64"
+    );
+    assert_eq!(
+        text(&stat(&all, "count")),
+        "station    9\nyear       9\nrain       7\nname       9\ndtype: int64"
+    );
+    assert_eq!(
+        text(&stat(&all, "max")),
+        "station      40\nyear       2003\nrain       40.0\nname          i\ndtype: object"
+    );
+    assert_eq!(
+        text(&call(
+            &all,
+            "nlargest",
+            vec![Obj::Int(3), s("rain")],
+            vec![]
+        )),
+        "   station  year  rain name\n2       30  2002  40.0    f\n2       20  2001  30.0    c\n\
+         0       20  2002  25.5    d"
+    );
+    assert_eq!(
+        text(&call(&all, "tail", vec![Obj::Int(2)], vec![])),
+        "   station  year  rain name\n0       40  2001  25.5    h\n1       40  2002   0.0    i"
+    );
+    assert!(text(&stat(&all, "describe")).contains(
+        "std    12.247449     0.707107  16.291248\nmin    10.000000  2001.000000   0.000000"
+    ));
+    // A filtered frame: mean over numeric columns; the column's max keeps its dtype.
+    let rain_col = native(&ddf).get_item(&s("rain"), cx).unwrap();
+    let mask = native(&rain_col)
+        .binary_op(BinOp::Gt, &Obj::Int(20), false, cx)
+        .unwrap();
+    let df = compute_obj(&native(&ddf).get_item(&mask, cx).unwrap());
+    assert_eq!(
+        text(&stat(&df, "mean")),
+        "station      27.50\nyear       2001.50\nrain         30.25\ndtype: float64"
+    );
+    let year = native(&df).get_attr("year", cx).unwrap().unwrap();
+    assert!(matches!(stat(&year, "max"), Obj::Int(2002)));
+}
+
+/// The same through the language: scalars print as Python numbers, errors name the closest method.
+#[test]
+fn computed_results_in_a_script() {
+    let (_d, p) = rain_tree();
+    let (out, err) = run_script(&format!(
+        "import dask.dataframe as dd\nddf = dd.read_csv({p:?})\n\
+         r = ddf.groupby(\"station\")[\"rain\"].mean().compute()\nr.sum()\nr.idxmax()\nr.max()\n\
+         df = ddf[ddf[\"rain\"] > 20].compute()\ndf[\"year\"].max()\nlen(df.sort_values(\"rain\"))\nr.sort_value()\n"
+    ));
+    assert_eq!(out, "82.25\n30\n40.0\n2002\n4\n");
+    assert!(
+        err.contains("AttributeError: 'Series' object has no attribute 'sort_value'; did you mean 'sort_values'?"),
+        "{err}"
+    );
+    let (_, err) = run_script(&format!(
+        "import dask.dataframe as dd\ndf = dd.read_csv({p:?}).compute()\ndf.sort_values(\"rainn\")\n"
+    ));
+    assert!(
+        err.contains("KeyError: 'rainn'") && err.contains("did you mean 'rain'?"),
+        "{err}"
+    );
+    let (_, err) = run_script(&format!(
+        "import dask.dataframe as dd\ndf = dd.read_csv({p:?}).compute()\ndf.rain.nlargest(\"3\")\n"
+    ));
+    assert!(
+        err.contains("TypeError: nlargest() argument 'n' must be an int, not str"),
+        "{err}"
+    );
+}

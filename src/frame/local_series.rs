@@ -1,0 +1,192 @@
+//! Methods of a computed `Series` with pandas semantics: reductions (see [`super::local_stats`]),
+//! idxmax/idxmin (index labels), sort_values/sort_index (labels travel with their values, missing
+//! values last), nlargest/nsmallest, abs/round, unique/nunique/value_counts, describe and tail.
+
+use polars::prelude::*;
+
+use super::collection::scalar_obj;
+use super::local_stats::{describe, stat, stat_args, value_counts, Stat};
+use super::local_util::{
+    bool_arg, extreme, int_arg, keep_first_arg, missing_count, na_last_arg, present_f64, sort_order,
+};
+use super::native::pl;
+use super::series::missing;
+use super::value::{any_to_obj, Index, SeriesValue};
+use crate::error::{Error, Result};
+use crate::lang::{Args, Obj};
+
+/// Methods of computed series besides `head`/`tolist` (for completion and "did you mean").
+pub const METHODS: [&str; 22] = [
+    "sum",
+    "mean",
+    "min",
+    "max",
+    "count",
+    "std",
+    "var",
+    "median",
+    "idxmax",
+    "idxmin",
+    "sort_values",
+    "sort_index",
+    "nlargest",
+    "nsmallest",
+    "abs",
+    "round",
+    "unique",
+    "nunique",
+    "value_counts",
+    "describe",
+    "tail",
+    "to_list",
+];
+
+/// The rows at `order`, labels travelling with their values.
+fn reorder(v: &SeriesValue, order: &[IdxSize]) -> Result<SeriesValue> {
+    let s = v.series.take_slice(order).map_err(|e| pl("reorder", e))?;
+    Ok(SeriesValue::new(s, v.index.take(order)?))
+}
+
+/// Rounding as numpy's `around`: half to even at `decimals`.
+fn round_f64(x: f64, decimals: i64) -> f64 {
+    if decimals >= 0 {
+        let f = 10f64.powi(decimals as i32);
+        (x * f).round_ties_even() / f
+    } else {
+        let f = 10f64.powi(-decimals as i32);
+        (x / f).round_ties_even() * f
+    }
+}
+
+/// Apply `f` to every value as a float and cast back to the series' dtype (missing stay missing).
+fn map_numeric(s: &Series, what: &str, f: impl Fn(f64) -> f64) -> Result<Series> {
+    if !s.dtype().is_primitive_numeric() {
+        return Err(Error::value(format!(
+            "unsupported operand type for {what}(): a Series of dtype {}",
+            super::format::dtype_name(s.dtype())
+        )));
+    }
+    let x = s.cast(&DataType::Float64).map_err(|e| pl(what, e))?;
+    let ca: Float64Chunked = x
+        .f64()
+        .map_err(|e| pl(what, e))?
+        .iter()
+        .map(|v| v.map(&f))
+        .collect();
+    ca.with_name(s.name().clone())
+        .into_series()
+        .cast(s.dtype())
+        .map_err(|e| pl(what, e))
+}
+
+/// Dispatch `name(args)` on a computed series; `Ok(None)` when it is not one of [`METHODS`].
+pub fn call(v: &SeriesValue, name: &str, args: &Args) -> Result<Option<Obj>> {
+    if let Some(st) = Stat::parse(name) {
+        let ddof = stat_args(args, name)?;
+        return Ok(Some(scalar_obj(&stat(&v.series, st, ddof)?)));
+    }
+    let series = |s: SeriesValue| Ok(Some(Obj::native(s)));
+    match name {
+        "idxmax" | "idxmin" => {
+            args.check(name, 0, &["skipna", "axis"])?;
+            match extreme(&v.series, name == "idxmax")? {
+                Some(p) => Ok(Some(v.index.label(p))),
+                None => Err(Error::value(format!(
+                    "{name}(): attempt to get arg{} of an empty sequence (no non-missing values)",
+                    &name[3..]
+                ))),
+            }
+        }
+        "sort_values" | "sort_index" => {
+            args.check(
+                name,
+                0,
+                &["ascending", "na_position", "ignore_index", "kind"],
+            )?;
+            let desc = !bool_arg(args, usize::MAX, "ascending", name, true)?;
+            let key = match name {
+                "sort_values" => v.series.clone(),
+                _ => v.index.to_series(),
+            };
+            let order = sort_order(&[key], &[desc], na_last_arg(args, name)?)?;
+            let mut out = reorder(v, &order)?;
+            if bool_arg(args, usize::MAX, "ignore_index", name, false)? {
+                out.index = Index::range(out.series.len());
+            }
+            series(out)
+        }
+        "nlargest" | "nsmallest" => {
+            args.check(name, 1, &["n", "keep"])?;
+            keep_first_arg(args, name)?;
+            let n = int_arg(args, 0, "n", name, 5)?.max(0) as usize;
+            if v.series.dtype().is_string() {
+                return Err(Error::value(format!(
+                    "unsupported operand type for {name}(): a Series of dtype object"
+                )));
+            }
+            let order = sort_order(std::slice::from_ref(&v.series), &[name == "nlargest"], true)?;
+            let kept = v.series.len() - missing_count(&v.series)?;
+            series(reorder(v, &order[..kept.min(n)])?)
+        }
+        "abs" => {
+            args.check(name, 0, &[])?;
+            series(SeriesValue::new(
+                map_numeric(&v.series, name, f64::abs)?,
+                v.index.clone(),
+            ))
+        }
+        "round" => {
+            args.check(name, 1, &["decimals"])?;
+            let d = int_arg(args, 0, "decimals", name, 0)?;
+            let s = match v.series.dtype() {
+                dt if dt.is_integer() && d >= 0 => v.series.clone(),
+                _ => map_numeric(&v.series, name, |x| round_f64(x, d))?,
+            };
+            series(SeriesValue::new(s, v.index.clone()))
+        }
+        "unique" => {
+            args.check(name, 0, &[])?;
+            let u = v.series.unique_stable().map_err(|e| pl("unique", e))?;
+            let items = (0..u.len())
+                .map(|i| u.get(i).map(|x| any_to_obj(&x)))
+                .collect::<PolarsResult<Vec<Obj>>>()
+                .map_err(|e| pl("unique", e))?;
+            Ok(Some(Obj::List(items.into())))
+        }
+        "nunique" => {
+            args.check(name, 1, &["dropna"])?;
+            let s = match bool_arg(args, 0, "dropna", name, true)? {
+                true => v.series.filter(&!&missing(&v.series)?),
+                false => Ok(v.series.clone()),
+            };
+            let n = s.and_then(|s| s.n_unique()).map_err(|e| pl("nunique", e))?;
+            Ok(Some(Obj::Int(n as i64)))
+        }
+        "value_counts" => {
+            args.check(name, 0, &["normalize", "dropna", "ascending"])?;
+            let dropna = bool_arg(args, usize::MAX, "dropna", name, true)?;
+            let asc = bool_arg(args, usize::MAX, "ascending", name, false)?;
+            let (vals, mut counts) = value_counts(&v.series, dropna, asc)?;
+            counts = counts.with_name("count".into());
+            if bool_arg(args, usize::MAX, "normalize", name, false)? {
+                let c = present_f64(&counts)?;
+                let total: f64 = c.iter().sum();
+                let p: Vec<f64> = c.iter().map(|x| x / total).collect();
+                counts = Series::new("proportion".into(), p);
+            }
+            series(SeriesValue::new(counts, Index::Labels(vals)))
+        }
+        "describe" => {
+            args.check(name, 0, &[])?;
+            let (s, index) = describe(&v.series)?;
+            series(SeriesValue::new(s, index))
+        }
+        "tail" => {
+            args.check(name, 1, &["n"])?;
+            let n = int_arg(args, 0, "n", name, 5)?.max(0) as usize;
+            let s = v.series.tail(Some(n));
+            series(SeriesValue::new(s, v.index.tail(n)?))
+        }
+        _ => Ok(None),
+    }
+}

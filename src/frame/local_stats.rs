@@ -1,0 +1,184 @@
+//! Reductions of computed series with pandas' rules (missing values skipped; sum of ints an int, mean/std/
+//! var/median floats, min/max in the column's dtype, count an int), plus `describe` and `value_counts`,
+//! which frames reuse per column.
+
+use polars::prelude::*;
+
+use super::describe::STATS;
+use super::local_util::{
+    as_pandas, bool_arg, extreme, int_arg, is_numeric, missing_count, present_f64, quantile,
+    sort_order, value_scalar,
+};
+use super::native::pl;
+use super::reduce::{Agg, ColAcc};
+use super::series::missing;
+use super::value::Index;
+use crate::engine::Scalar;
+use crate::error::{Error, Result};
+use crate::lang::{Args, Obj};
+
+/// The reductions of computed series and frames.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stat {
+    Sum,
+    Mean,
+    Min,
+    Max,
+    Count,
+    Std,
+    Var,
+    Median,
+}
+
+impl Stat {
+    pub fn parse(name: &str) -> Option<Stat> {
+        Some(match name {
+            "sum" => Stat::Sum,
+            "mean" => Stat::Mean,
+            "min" => Stat::Min,
+            "max" => Stat::Max,
+            "count" => Stat::Count,
+            "std" => Stat::Std,
+            "var" => Stat::Var,
+            "median" => Stat::Median,
+            _ => return None,
+        })
+    }
+    /// Whether a frame reduction takes numbers and bools only by default (all others: every column).
+    pub fn numeric_only(self) -> bool {
+        !matches!(self, Stat::Count | Stat::Min | Stat::Max)
+    }
+}
+
+/// Parse a reduction's arguments: `ddof` for std/var (default 1); `skipna=False` is refused.
+pub fn stat_args(args: &Args, name: &str) -> Result<i64> {
+    args.check(name, 0, &["ddof", "skipna", "numeric_only", "axis"])?;
+    if !bool_arg(args, usize::MAX, "skipna", name, true)? {
+        return Err(Error::value(format!(
+            "{name}(): skipna=False is not supported (missing values are always skipped)"
+        )));
+    }
+    if !matches!(args.opt(usize::MAX, "axis"), None | Some(Obj::Int(0))) {
+        return Err(Error::value(format!("{name}(): only axis=0 is supported")));
+    }
+    int_arg(args, usize::MAX, "ddof", name, 1)
+}
+
+/// `s.<stat>()` as pandas computes it: missing values skipped; sum of ints is an int, mean/std/var/median
+/// floats, min/max keep the dtype (strings too), count an int; all-missing: sum 0, the others NaN.
+pub fn stat(s: &Series, st: Stat, ddof: i64) -> Result<Scalar> {
+    let s = as_pandas(s)?;
+    let dt = s.dtype().clone();
+    match st {
+        Stat::Count => return Ok(Scalar::Int((s.len() - missing_count(&s)?) as i64)),
+        Stat::Min | Stat::Max => {
+            return match extreme(&s, st == Stat::Max)? {
+                Some(p) => value_scalar(&s, p),
+                None => Ok(Scalar::Float(f64::NAN)),
+            }
+        }
+        _ if !is_numeric(&dt) => {
+            return Err(Error::value(format!(
+                "unsupported operand type for {}(): a Series of dtype {} (numbers and bools only)",
+                format!("{st:?}").to_lowercase(),
+                super::format::dtype_name(&dt)
+            )))
+        }
+        _ => {}
+    }
+    let acc = ColAcc::of(&s)?;
+    Ok(match st {
+        Stat::Sum => acc.finish(Agg::Sum, &dt),
+        Stat::Mean => acc.finish(Agg::Mean, &dt),
+        Stat::Median => {
+            let mut v = present_f64(&s)?;
+            v.sort_by(f64::total_cmp);
+            Scalar::Float(quantile(&v, 0.5))
+        }
+        _ => {
+            let n = acc.count as f64 - ddof as f64;
+            let var = if n <= 0.0 { f64::NAN } else { acc.m2 / n };
+            Scalar::Float(if st == Stat::Std { var.sqrt() } else { var })
+        }
+    })
+}
+
+/// `describe()`: pandas' numeric statistics, or count/unique/top/freq for other dtypes.
+pub fn describe(s: &Series) -> Result<(Series, Index)> {
+    let name = s.name().as_str();
+    let dt = as_pandas(s)?.dtype().clone();
+    if dt.is_primitive_numeric() {
+        let mut v = present_f64(s)?;
+        v.sort_by(f64::total_cmp);
+        let num = |st| stat(s, st, 1).map(|x| x.as_f64().unwrap_or(f64::NAN));
+        let vals = [
+            v.len() as f64,
+            num(Stat::Mean)?,
+            num(Stat::Std)?,
+            v.first().copied().unwrap_or(f64::NAN),
+            quantile(&v, 0.25),
+            quantile(&v, 0.5),
+            quantile(&v, 0.75),
+            v.last().copied().unwrap_or(f64::NAN),
+        ];
+        let vals: Vec<Option<f64>> = vals.iter().map(|x| (!x.is_nan()).then_some(*x)).collect();
+        return Ok((Series::new(name.into(), vals), Index::labels("", &STATS)));
+    }
+    let (vals, counts) = value_counts(s, true, false)?;
+    let first = |x: &Series| -> Result<Option<String>> {
+        match x.is_empty() {
+            true => Ok(None),
+            false => Ok(Some(scalar_text(&value_scalar(x, 0)?))),
+        }
+    };
+    let cells = vec![
+        Some((s.len() - missing_count(s)?).to_string()),
+        Some(vals.len().to_string()),
+        first(&vals)?,
+        first(&counts)?,
+    ];
+    Ok((
+        Series::new(name.into(), cells),
+        Index::labels("", &["count", "unique", "top", "freq"]),
+    ))
+}
+
+fn scalar_text(s: &Scalar) -> String {
+    match s {
+        Scalar::Str(x) => x.clone(),
+        Scalar::Int(i) => i.to_string(),
+        Scalar::Float(f) => super::format::format_floats(&[Some(*f)]).remove(0),
+        Scalar::Bool(b) => if *b { "True" } else { "False" }.into(),
+        Scalar::Null => "NaN".into(),
+    }
+}
+
+/// Distinct values and their counts, most frequent first (`ascending`: least); ties in order of first
+/// appearance, as pandas' stable sort of its hash table leaves them.
+pub fn value_counts(s: &Series, dropna: bool, ascending: bool) -> Result<(Series, Series)> {
+    let s = if dropna {
+        s.filter(&!&missing(s)?)
+            .map_err(|e| pl("value_counts", e))?
+    } else {
+        s.clone()
+    };
+    let df = DataFrame::new(s.len(), vec![s.clone().with_name("__v".into()).into()])
+        .map_err(|e| pl("value_counts", e))?;
+    let out = df
+        .lazy()
+        .group_by_stable([col("__v")])
+        .agg([len().cast(DataType::Int64).alias("__n")])
+        .collect()
+        .map_err(|e| pl("value_counts", e))?;
+    let get = |c: &str| -> Result<Series> {
+        Ok(out
+            .column(c)
+            .map_err(|e| pl("value_counts", e))?
+            .as_materialized_series()
+            .clone())
+    };
+    let (vals, counts) = (get("__v")?, get("__n")?);
+    let order = sort_order(std::slice::from_ref(&counts), &[!ascending], true)?;
+    let take = |x: &Series| x.take_slice(&order).map_err(|e| pl("value_counts", e));
+    Ok((take(&vals)?.with_name(s.name().clone()), take(&counts)?))
+}

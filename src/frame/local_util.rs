@@ -1,0 +1,234 @@
+//! Shared pieces of the computed `Series`/`DataFrame` methods: arguments with Python's errors, pandas'
+//! view of a column (missing = null or NaN; integers with missing values are float64), stable sort
+//! orders with missing values placed explicitly, and exact (numpy-linear) quantiles.
+
+use polars::prelude::*;
+
+use super::format::format_cells;
+use super::native::pl;
+use super::series::missing;
+use crate::engine::Scalar;
+use crate::error::{Error, Result};
+use crate::lang::{Args, Obj};
+
+/// An integer argument given at `pos` or as `name=` (`n`, `decimals`, `ddof`).
+pub fn int_arg(args: &Args, pos: usize, name: &str, func: &str, default: i64) -> Result<i64> {
+    match args.opt(pos, name) {
+        None => Ok(default),
+        Some(Obj::Int(i)) => Ok(*i),
+        Some(o) => Err(Error::value(format!(
+            "{func}() argument '{name}' must be an int, not {}",
+            o.type_name()
+        ))),
+    }
+}
+
+/// A bool argument (`ascending`, `dropna`...).
+pub fn bool_arg(args: &Args, pos: usize, name: &str, func: &str, default: bool) -> Result<bool> {
+    match args.opt(pos, name) {
+        None => Ok(default),
+        Some(Obj::Bool(b)) => Ok(*b),
+        Some(o) => Err(Error::value(format!(
+            "{func}() argument '{name}' must be a bool, not {}",
+            o.type_name()
+        ))),
+    }
+}
+
+/// `ascending=` as one bool or a list with one bool per sort key (pandas' rule for frames).
+pub fn ascending_arg(args: &Args, pos: usize, func: &str, nkeys: usize) -> Result<Vec<bool>> {
+    match args.opt(pos, "ascending") {
+        Some(Obj::List(v) | Obj::Tuple(v)) => {
+            if v.len() != nkeys {
+                return Err(Error::value(format!(
+                    "Length of ascending ({}) != length of by ({nkeys})",
+                    v.len()
+                )));
+            }
+            v.iter()
+                .map(|o| match o {
+                    Obj::Bool(b) => Ok(*b),
+                    o => Err(Error::value(format!(
+                        "{func}() argument 'ascending' must hold bools, not {}",
+                        o.type_name()
+                    ))),
+                })
+                .collect()
+        }
+        _ => Ok(vec![bool_arg(args, pos, "ascending", func, true)?; nkeys]),
+    }
+}
+
+/// `na_position=`: true for `"last"` (the default), false for `"first"`.
+pub fn na_last_arg(args: &Args, func: &str) -> Result<bool> {
+    match args.opt(usize::MAX, "na_position") {
+        None => Ok(true),
+        Some(Obj::Str(s)) if &**s == "last" => Ok(true),
+        Some(Obj::Str(s)) if &**s == "first" => Ok(false),
+        Some(Obj::Str(s)) => Err(Error::value(format!("invalid na_position: {s}"))),
+        Some(o) => Err(Error::value(format!(
+            "{func}() argument 'na_position' must be 'first' or 'last', not {}",
+            o.type_name()
+        ))),
+    }
+}
+
+/// Only pandas' default `keep="first"` (ties keep their earlier rows) is offered.
+pub fn keep_first_arg(args: &Args, func: &str) -> Result<()> {
+    match args.opt(usize::MAX, "keep") {
+        None => Ok(()),
+        Some(Obj::Str(s)) if &**s == "first" => Ok(()),
+        Some(_) => Err(Error::value(format!(
+            "{func}(): only keep='first' is supported"
+        ))),
+    }
+}
+
+/// Numbers and bools: what pandas' `numeric_only` keeps.
+pub fn is_numeric(dt: &DataType) -> bool {
+    dt.is_primitive_numeric() || dt.is_bool()
+}
+
+/// The column as pandas holds it: integers with missing values are float64 (so their sum is a float).
+pub fn as_pandas(s: &Series) -> Result<Series> {
+    if s.dtype().is_integer() && s.null_count() > 0 {
+        return s.cast(&DataType::Float64).map_err(|e| pl("cast", e));
+    }
+    Ok(s.clone())
+}
+
+/// Number of missing values (null, or NaN in float columns).
+pub fn missing_count(s: &Series) -> Result<usize> {
+    Ok(missing(s)?.iter().filter(|m| *m == Some(true)).count())
+}
+
+/// The non-missing values as floats (nulls and NaN dropped).
+pub fn present_f64(s: &Series) -> Result<Vec<f64>> {
+    let f = s
+        .cast(&DataType::Float64)
+        .map_err(|e| pl("numeric column", e))?;
+    Ok(f.f64()
+        .map_err(|e| pl("numeric column", e))?
+        .iter()
+        .flatten()
+        .filter(|x| !x.is_nan())
+        .collect())
+}
+
+/// numpy's linear-interpolated quantile of sorted values (NaN when empty).
+pub fn quantile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let pos = q * (sorted.len() - 1) as f64;
+    let (lo, frac) = (pos.floor() as usize, pos - pos.floor());
+    let hi = (lo + 1).min(sorted.len() - 1);
+    sorted[lo] + (sorted[hi] - sorted[lo]) * frac
+}
+
+/// A sort key with pandas' missing values as nulls: polars orders NaN above every number.
+fn sort_key(s: &Series, name: &str) -> Result<Series> {
+    if !s.dtype().is_float() {
+        return Ok(s.clone().with_name(name.into()));
+    }
+    let f = s.cast(&DataType::Float64).map_err(|e| pl("sort", e))?;
+    let ca: Float64Chunked = f
+        .f64()
+        .map_err(|e| pl("sort", e))?
+        .iter()
+        .map(|v| v.filter(|x| !x.is_nan()))
+        .collect();
+    Ok(ca.with_name(name.into()).into_series())
+}
+
+/// Row positions in the order of `keys` (lexicographic, `descending` per key). Stable: ties keep their
+/// order, as pandas' sort does. Missing values go last (or first) for every key, whatever the direction.
+pub fn sort_order(keys: &[Series], descending: &[bool], na_last: bool) -> Result<Vec<IdxSize>> {
+    let n = keys.first().map_or(0, |k| k.len());
+    let names: Vec<String> = (0..keys.len()).map(|i| format!("__key{i}")).collect();
+    let mut cols: Vec<Column> = keys
+        .iter()
+        .zip(&names)
+        .map(|(k, name)| sort_key(k, name).map(Column::from))
+        .collect::<Result<_>>()?;
+    let pos: Vec<IdxSize> = (0..n as IdxSize).collect();
+    cols.push(Series::new("__pos".into(), pos).into());
+    let df = DataFrame::new(n, cols).map_err(|e| pl("sort", e))?;
+    let opts = SortMultipleOptions::default()
+        .with_order_descending_multi(descending.to_vec())
+        .with_nulls_last_multi(vec![na_last; keys.len()])
+        .with_maintain_order(true);
+    let sorted = df.sort(&names, opts).map_err(|e| pl("sort", e))?;
+    let pos = sorted.column("__pos").map_err(|e| pl("sort", e))?;
+    let pos = pos.as_materialized_series();
+    Ok(pos
+        .idx()
+        .map_err(|e| pl("sort", e))?
+        .into_no_null_iter()
+        .collect())
+}
+
+/// Position of the first largest (or smallest) non-missing value; `None` when every value is missing.
+pub fn extreme(s: &Series, largest: bool) -> Result<Option<usize>> {
+    let miss = missing(s)?;
+    let order = sort_order(std::slice::from_ref(s), &[largest], true)?;
+    Ok(order
+        .first()
+        .map(|&p| p as usize)
+        .filter(|&p| miss.get(p) != Some(true)))
+}
+
+/// The value at position `p` as an engine scalar (timestamps as pandas prints them).
+pub fn value_scalar(s: &Series, p: usize) -> Result<Scalar> {
+    let v = s.get(p).map_err(|e| pl("series item", e))?;
+    Ok(match v {
+        AnyValue::Null => Scalar::Null,
+        AnyValue::Boolean(b) => Scalar::Bool(b),
+        AnyValue::String(x) => Scalar::Str(x.to_string()),
+        AnyValue::StringOwned(x) => Scalar::Str(x.to_string()),
+        AnyValue::Float32(f) => Scalar::Float(f as f64),
+        AnyValue::Float64(f) => Scalar::Float(f),
+        other if other.is_integer() => Scalar::Int(other.extract::<i64>().unwrap_or(0)),
+        _ => Scalar::Str(format_cells(s, &[p]).remove(0)),
+    })
+}
+
+/// Scalars of one reduction as a series, with pandas' common dtype: all ints int64, all bools bool,
+/// numbers float64, anything mixed object (cells as pandas prints each value).
+pub fn scalars_series(name: &str, vals: &[Scalar]) -> Series {
+    let all = |f: fn(&Scalar) -> bool| vals.iter().all(f);
+    if !vals.is_empty() && all(|v| matches!(v, Scalar::Int(_))) {
+        let v: Vec<i64> = vals
+            .iter()
+            .filter_map(|v| match v {
+                Scalar::Int(i) => Some(*i),
+                _ => None,
+            })
+            .collect();
+        return Series::new(name.into(), v);
+    }
+    if !vals.is_empty() && all(|v| matches!(v, Scalar::Bool(_))) {
+        let v: Vec<bool> = vals.iter().map(|v| v == &Scalar::Bool(true)).collect();
+        return Series::new(name.into(), v);
+    }
+    let numeric = |v: &Scalar| matches!(v, Scalar::Int(_) | Scalar::Float(_) | Scalar::Null);
+    if all(numeric) {
+        let v: Vec<Option<f64>> = vals
+            .iter()
+            .map(|v| v.as_f64().filter(|x| !x.is_nan()))
+            .collect();
+        return Series::new(name.into(), v);
+    }
+    let cells: Vec<Option<String>> = vals
+        .iter()
+        .map(|v| match v {
+            Scalar::Null => None,
+            Scalar::Float(f) if f.is_nan() => None,
+            Scalar::Float(f) => Some(super::format::format_floats(&[Some(*f)]).remove(0)),
+            Scalar::Int(i) => Some(i.to_string()),
+            Scalar::Bool(b) => Some(if *b { "True" } else { "False" }.to_string()),
+            Scalar::Str(s) => Some(s.clone()),
+        })
+        .collect();
+    Series::new(name.into(), cells)
+}
