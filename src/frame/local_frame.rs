@@ -205,3 +205,59 @@ pub fn call(v: &FrameValue, name: &str, args: &Args) -> Result<Option<Obj>> {
         _ => Ok(None),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frame::format::{render, series_table, MAX_ROWS};
+
+    fn run(v: &FrameValue, name: &str, pos: Vec<Obj>) -> Result<Obj> {
+        let args = Args {
+            positional: pos,
+            keywords: vec![],
+        };
+        call(v, name, &args).map(|o| o.expect("a method"))
+    }
+
+    fn shown(o: &Obj) -> String {
+        let s = o.downcast::<SeriesValue>().expect("a series");
+        render(&series_table(&s.series, &s.index, MAX_ROWS))
+    }
+
+    // Expected text is pandas 2.3's `DataFrame({"a": [1, 2], "b": [True, False], "c": [0.5, None]})`.
+    #[test]
+    fn reductions_take_pandas_common_dtype() {
+        let df = DataFrame::new(
+            2,
+            vec![
+                Series::new("a".into(), [1i64, 2]).into(),
+                Series::new("b".into(), [true, false]).into(),
+                Series::new("c".into(), [Some(0.5), None]).into(),
+                Series::new("t".into(), ["x", "y"]).into(),
+            ],
+        )
+        .unwrap();
+        let v = FrameValue::new(df, Index::range(2));
+        assert_eq!(
+            shown(&run(&v, "sum", vec![]).unwrap()),
+            "a    3.0\nb    1.0\nc    0.5\ndtype: float64"
+        );
+        assert_eq!(
+            shown(&run(&v, "mean", vec![]).unwrap()),
+            "a    1.5\nb    0.5\nc    0.5\ndtype: float64"
+        );
+        assert_eq!(
+            shown(&run(&v, "min", vec![]).unwrap()),
+            "a        1\nb    False\nc      0.5\nt        x\ndtype: object"
+        );
+        let err = run(&v, "nlargest", vec![Obj::Int(1), Obj::str("t")]).unwrap_err();
+        assert!(
+            err.to_string().contains("column 't' has dtype object"),
+            "{err}"
+        );
+        let err = run(&v, "sort_values", vec![Obj::str("cc")]).unwrap_err();
+        assert!(err.to_string().contains("did you mean 'c'?"), "{err}");
+        let kept = run(&v, "dropna", vec![]).unwrap();
+        assert_eq!(kept.downcast::<FrameValue>().unwrap().df.height(), 1);
+    }
+}

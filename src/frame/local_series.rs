@@ -190,3 +190,109 @@ pub fn call(v: &SeriesValue, name: &str, args: &Args) -> Result<Option<Obj>> {
         _ => Ok(None),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(v: &SeriesValue, name: &str, kw: Vec<(&str, Obj)>) -> Result<Obj> {
+        let args = Args {
+            positional: vec![],
+            keywords: kw.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+        };
+        call(v, name, &args).map(|o| o.expect("a method"))
+    }
+
+    fn out(o: &Obj) -> &SeriesValue {
+        o.downcast::<SeriesValue>().expect("a series")
+    }
+
+    fn labels(v: &SeriesValue) -> Vec<i64> {
+        (0..v.index.len())
+            .map(|i| v.index.label(i).as_i64().unwrap())
+            .collect()
+    }
+
+    // Expected orders are pandas 2.3's for the same data.
+    #[test]
+    fn idxmax_gives_labels() {
+        let s = Series::new("x".into(), [1.0, f64::NAN, 7.0, 7.0]);
+        let v = SeriesValue::new(
+            s,
+            Index::Labels(Series::new("".into(), [10i64, 12, 15, 17])),
+        );
+        assert!(matches!(run(&v, "idxmax", vec![]).unwrap(), Obj::Int(15)));
+        assert!(matches!(run(&v, "idxmin", vec![]).unwrap(), Obj::Int(10)));
+        // Partitions counting from 0: the label, not the position.
+        let p = SeriesValue::new(
+            Series::new("p".into(), [1i64, 5, 9, 3]),
+            Index::Parts(vec![2, 2]),
+        );
+        assert!(matches!(run(&p, "idxmax", vec![]).unwrap(), Obj::Int(0)));
+        let e = SeriesValue::new(Series::new("e".into(), [f64::NAN]), Index::range(1));
+        let err = run(&e, "idxmax", vec![]).unwrap_err().to_string();
+        assert!(err.contains("argmax of an empty sequence"), "{err}");
+    }
+
+    #[test]
+    fn sort_values_puts_missing_last() {
+        let s = Series::new(
+            "v".into(),
+            [Some(3.0), Some(f64::NAN), Some(1.0), None, Some(2.0)],
+        );
+        let v = SeriesValue::new(s, Index::range(5));
+        let up = run(&v, "sort_values", vec![]).unwrap();
+        assert_eq!(labels(out(&up)), [2, 4, 0, 1, 3]);
+        let down = run(&v, "sort_values", vec![("ascending", Obj::Bool(false))]).unwrap();
+        assert_eq!(labels(out(&down)), [0, 4, 2, 1, 3]);
+        let vals: Vec<Option<f64>> = out(&down).series.f64().unwrap().iter().collect();
+        assert_eq!(&vals[..3], [Some(3.0), Some(2.0), Some(1.0)]);
+        let first = run(&v, "sort_values", vec![("na_position", Obj::str("first"))]).unwrap();
+        assert_eq!(labels(out(&first)), [1, 3, 2, 4, 0]);
+        let back = run(out(&down), "sort_index", vec![]).unwrap();
+        assert_eq!(labels(out(&back)), [0, 1, 2, 3, 4]);
+        let bad = run(&v, "sort_values", vec![("ascending", Obj::str("no"))]).unwrap_err();
+        assert!(bad
+            .to_string()
+            .contains("argument 'ascending' must be a bool"));
+    }
+
+    #[test]
+    fn nlargest_ties_keep_first_rows() {
+        let v = SeriesValue::new(Series::new("n".into(), [5i64, 1, 5, 3]), Index::range(4));
+        let top = run(&v, "nlargest", vec![("n", Obj::Int(2))]).unwrap();
+        assert_eq!(labels(out(&top)), [0, 2]);
+        let low = run(&v, "nsmallest", vec![("n", Obj::Int(3))]).unwrap();
+        assert_eq!(labels(out(&low)), [1, 3, 0]);
+        let f = SeriesValue::new(
+            Series::new("f".into(), [Some(2.0), None, Some(f64::NAN)]),
+            Index::range(3),
+        );
+        assert_eq!(out(&run(&f, "nlargest", vec![]).unwrap()).series.len(), 1);
+    }
+
+    #[test]
+    fn abs_round_unique() {
+        let s = Series::new("r".into(), [0.5, 1.5, 2.5, -0.5, 2.675]);
+        let v = SeriesValue::new(s, Index::range(5));
+        let r = run(&v, "round", vec![]).unwrap();
+        let r: Vec<Option<f64>> = out(&r).series.f64().unwrap().iter().collect();
+        assert_eq!(r, [0.0, 2.0, 2.0, -0.0, 3.0].map(Some));
+        // numpy rounds 2.675 * 100 = 267.5 half to even: 2.68 (Python's round gives 2.67).
+        let r2 = run(&v, "round", vec![("decimals", Obj::Int(2))]).unwrap();
+        assert_eq!(out(&r2).series.f64().unwrap().get(4), Some(2.68));
+        let i = SeriesValue::new(
+            Series::new("i".into(), [Some(-3i32), None, Some(2)]),
+            Index::range(3),
+        );
+        let a = run(&i, "abs", vec![]).unwrap();
+        let a: Vec<Option<i32>> = out(&a).series.i32().unwrap().iter().collect();
+        assert_eq!(a, [Some(3), None, Some(2)]);
+        let u = SeriesValue::new(
+            Series::new("u".into(), [1.0, f64::NAN, 1.0, 2.0]),
+            Index::range(4),
+        );
+        assert!(matches!(run(&u, "nunique", vec![]).unwrap(), Obj::Int(2)));
+        assert!(matches!(run(&u, "unique", vec![]).unwrap(), Obj::List(l) if l.len() == 3));
+    }
+}

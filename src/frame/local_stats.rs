@@ -182,3 +182,87 @@ pub fn value_counts(s: &Series, dropna: bool, ascending: bool) -> Result<(Series
     let take = |x: &Series| x.take_slice(&order).map_err(|e| pl("value_counts", e));
     Ok((take(&vals)?.with_name(s.name().clone()), take(&counts)?))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(s: &Series, st: Stat) -> f64 {
+        match stat(s, st, 1).unwrap() {
+            Scalar::Float(v) => v,
+            other => panic!("{st:?}: not a float: {other:?}"),
+        }
+    }
+
+    // Expected values are pandas 2.3's for the same data.
+    #[test]
+    fn nan_and_null_are_both_skipped() {
+        let s = Series::new("x".into(), [Some(1.0), None, Some(f64::NAN), Some(4.0)]);
+        assert_eq!(f(&s, Stat::Sum), 5.0);
+        assert_eq!(f(&s, Stat::Mean), 2.5);
+        assert_eq!(f(&s, Stat::Min), 1.0);
+        assert_eq!(f(&s, Stat::Max), 4.0);
+        assert_eq!(f(&s, Stat::Median), 2.5);
+        assert_eq!(f(&s, Stat::Var), 4.5);
+        assert_eq!(stat(&s, Stat::Var, 0).unwrap(), Scalar::Float(2.25));
+        assert!((f(&s, Stat::Std) - 2.1213203435596424).abs() < 1e-15);
+        assert_eq!(stat(&s, Stat::Count, 1).unwrap(), Scalar::Int(2));
+        // All missing: sum 0.0, count 0, the rest NaN.
+        let e = Series::new("e".into(), [None, Some(f64::NAN)]);
+        assert_eq!(stat(&e, Stat::Sum, 1).unwrap(), Scalar::Float(0.0));
+        assert_eq!(stat(&e, Stat::Count, 1).unwrap(), Scalar::Int(0));
+        for st in [Stat::Mean, Stat::Min, Stat::Max, Stat::Std, Stat::Median] {
+            assert!(f(&e, st).is_nan(), "{st:?}");
+        }
+    }
+
+    #[test]
+    fn dtypes_like_pandas() {
+        let i = Series::new("i".into(), [3i64, -1, 5]);
+        assert_eq!(stat(&i, Stat::Sum, 1).unwrap(), Scalar::Int(7));
+        assert_eq!(stat(&i, Stat::Min, 1).unwrap(), Scalar::Int(-1));
+        assert_eq!(stat(&i, Stat::Max, 1).unwrap(), Scalar::Int(5));
+        assert_eq!(stat(&i, Stat::Count, 1).unwrap(), Scalar::Int(3));
+        assert_eq!(f(&i, Stat::Median), 3.0);
+        assert!((f(&i, Stat::Mean) - 7.0 / 3.0).abs() < 1e-15);
+        // pandas holds integers with missing values as float64: their sum and max are floats.
+        let im = Series::new("im".into(), [Some(3i32), None, Some(4)]);
+        assert_eq!(stat(&im, Stat::Sum, 1).unwrap(), Scalar::Float(7.0));
+        assert_eq!(stat(&im, Stat::Max, 1).unwrap(), Scalar::Float(4.0));
+        let b = Series::new("b".into(), [true, false, true]);
+        assert_eq!(stat(&b, Stat::Sum, 1).unwrap(), Scalar::Int(2));
+        assert_eq!(stat(&b, Stat::Max, 1).unwrap(), Scalar::Bool(true));
+        let t = Series::new("t".into(), [Some("b"), None, Some("a")]);
+        assert_eq!(stat(&t, Stat::Min, 1).unwrap(), Scalar::Str("a".into()));
+        assert_eq!(stat(&t, Stat::Max, 1).unwrap(), Scalar::Str("b".into()));
+        assert_eq!(stat(&t, Stat::Count, 1).unwrap(), Scalar::Int(2));
+        let err = stat(&t, Stat::Mean, 1).unwrap_err().to_string();
+        assert!(err.contains("unsupported operand type for mean()") && err.contains("object"));
+    }
+
+    #[test]
+    fn describe_and_value_counts() {
+        let s = Series::new(
+            "x".into(),
+            [Some(1.0), None, Some(3.0), Some(f64::NAN), Some(2.0)],
+        );
+        let (d, idx) = describe(&s).unwrap();
+        let v: Vec<Option<f64>> = d.f64().unwrap().iter().collect();
+        let q = [3.0, 2.0, 1.0, 1.0, 1.5, 2.0, 2.5, 3.0];
+        assert_eq!(v, q.map(Some));
+        assert_eq!(idx.len(), 8);
+        // Ties keep the order of first appearance (pandas' stable sort of its hash table).
+        let t = Series::new(
+            "t".into(),
+            [Some("b"), Some("a"), Some("b"), None, Some("a"), Some("c")],
+        );
+        let (vals, counts) = value_counts(&t, true, false).unwrap();
+        let vals: Vec<Option<&str>> = vals.str().unwrap().iter().collect();
+        assert_eq!(vals, [Some("b"), Some("a"), Some("c")]);
+        let counts: Vec<Option<i64>> = counts.i64().unwrap().iter().collect();
+        assert_eq!(counts, [Some(2), Some(2), Some(1)]);
+        let (d, _) = describe(&t).unwrap();
+        let d: Vec<Option<&str>> = d.str().unwrap().iter().collect();
+        assert_eq!(d, [Some("5"), Some("3"), Some("b"), Some("2")]);
+    }
+}
