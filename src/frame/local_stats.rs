@@ -86,21 +86,84 @@ pub fn stat(s: &Series, st: Stat, ddof: i64) -> Result<Scalar> {
         }
         _ => {}
     }
-    let acc = ColAcc::of(&s)?;
-    Ok(match st {
-        Stat::Sum => acc.finish(Agg::Sum, &dt),
-        Stat::Mean => acc.finish(Agg::Mean, &dt),
-        Stat::Median => {
-            let mut v = present_f64(&s)?;
-            v.sort_by(f64::total_cmp);
-            Scalar::Float(quantile(&v, 0.5))
-        }
+    if st == Stat::Sum && !dt.is_float() {
+        // Exact integer sum (bools count as 0/1).
+        return Ok(ColAcc::of(&s)?.finish(Agg::Sum, &dt));
+    }
+    if st == Stat::Median {
+        let mut v = present_f64(&s)?;
+        v.sort_by(f64::total_cmp);
+        return Ok(Scalar::Float(quantile(&v, 0.5)));
+    }
+    // pandas' nanops: missing values filled with 0 and summed by numpy (pairwise), divided by the count.
+    let (filled, miss) = zero_filled(&s)?;
+    let count = miss.iter().filter(|m| !**m).count() as f64;
+    let total = pairwise_sum(&filled);
+    Ok(Scalar::Float(match st {
+        Stat::Sum => total,
+        Stat::Mean if count == 0.0 => f64::NAN,
+        Stat::Mean => total / count,
         _ => {
-            let n = acc.count as f64 - ddof as f64;
-            let var = if n <= 0.0 { f64::NAN } else { acc.m2 / n };
-            Scalar::Float(if st == Stat::Std { var.sqrt() } else { var })
+            let avg = total / count;
+            let sqr: Vec<f64> = filled
+                .iter()
+                .zip(&miss)
+                .map(|(v, m)| if *m { 0.0 } else { (avg - v) * (avg - v) })
+                .collect();
+            let d = count - ddof as f64;
+            let var = if d <= 0.0 {
+                f64::NAN
+            } else {
+                pairwise_sum(&sqr) / d
+            };
+            if st == Stat::Std {
+                var.sqrt()
+            } else {
+                var
+            }
         }
-    })
+    }))
+}
+
+/// The values as floats with missing ones 0.0, and the missing mask (what pandas' nanops sums over).
+fn zero_filled(s: &Series) -> Result<(Vec<f64>, Vec<bool>)> {
+    let f = s.cast(&DataType::Float64).map_err(|e| pl("reduction", e))?;
+    let ca = f.f64().map_err(|e| pl("reduction", e))?;
+    Ok(ca
+        .iter()
+        .map(|v| match v {
+            Some(x) if !x.is_nan() => (x, false),
+            _ => (0.0, true),
+        })
+        .unzip())
+}
+
+/// numpy's pairwise summation of float64 (`np.add.reduce`): blocks of up to 128 values summed with 8
+/// accumulators, halves summed recursively; so sums print as pandas prints them (`[0.1] * 10` is 1.0).
+pub fn pairwise_sum(a: &[f64]) -> f64 {
+    let n = a.len();
+    if n < 8 {
+        return a.iter().fold(0.0, |acc, x| acc + x);
+    }
+    if n <= 128 {
+        let mut r = [0.0; 8];
+        r.copy_from_slice(&a[..8]);
+        let mut i = 8;
+        while i < n - n % 8 {
+            for j in 0..8 {
+                r[j] += a[i + j];
+            }
+            i += 8;
+        }
+        let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for x in &a[i..] {
+            res += x;
+        }
+        return res;
+    }
+    let mut n2 = n / 2;
+    n2 -= n2 % 8;
+    pairwise_sum(&a[..n2]) + pairwise_sum(&a[n2..])
 }
 
 /// `describe()`: pandas' numeric statistics, or count/unique/top/freq for other dtypes.
@@ -214,6 +277,31 @@ mod tests {
         for st in [Stat::Mean, Stat::Min, Stat::Max, Stat::Std, Stat::Median] {
             assert!(f(&e, st).is_nan(), "{st:?}");
         }
+    }
+
+    #[test]
+    fn sums_like_numpy() {
+        // Naive summation gives 0.9999999999999999; numpy (and so pandas) 1.0.
+        let tenth = Series::new("t".into(), vec![0.1; 10]);
+        assert_eq!(stat(&tenth, Stat::Sum, 1).unwrap(), Scalar::Float(1.0));
+        assert_eq!(stat(&tenth, Stat::Mean, 1).unwrap(), Scalar::Float(0.1));
+        assert_eq!(stat(&tenth, Stat::Std, 1).unwrap(), Scalar::Float(0.0));
+        let mut v: Vec<Option<f64>> = (1..20).map(|i| Some(0.1 * i as f64)).collect();
+        v.push(None);
+        let x = Series::new("x".into(), v);
+        assert_eq!(stat(&x, Stat::Sum, 1).unwrap(), Scalar::Float(19.0));
+        assert_eq!(stat(&x, Stat::Mean, 1).unwrap(), Scalar::Float(1.0));
+        assert_eq!(f(&x, Stat::Std), 0.5627314338711378);
+        assert_eq!(
+            stat(&x, Stat::Var, 0).unwrap(),
+            Scalar::Float(0.30000000000000004)
+        );
+        // Over 128 values: halves summed recursively, as numpy does.
+        let long: Vec<f64> = (0..1000).map(|i| (i * 7919 % 1000) as f64 / 3.0).collect();
+        assert_eq!(long.iter().sum::<f64>(), 166499.9999999999);
+        assert_eq!(pairwise_sum(&long), 166500.0);
+        let long = Series::new("l".into(), long);
+        assert_eq!(f(&long, Stat::Std), 96.27314536524979);
     }
 
     #[test]

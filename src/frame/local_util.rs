@@ -168,8 +168,43 @@ pub fn sort_order(keys: &[Series], descending: &[bool], na_last: bool) -> Result
         .collect())
 }
 
+/// Position of the first best value of `it` (`None` items are missing).
+fn first_best<T: PartialOrd>(it: impl Iterator<Item = Option<T>>, largest: bool) -> Option<usize> {
+    let mut best: Option<(usize, T)> = None;
+    for (i, v) in it.enumerate() {
+        let Some(v) = v else { continue };
+        let better = match &best {
+            None => true,
+            Some((_, b)) if largest => v > *b,
+            Some((_, b)) => v < *b,
+        };
+        if better {
+            best = Some((i, v));
+        }
+    }
+    best.map(|(i, _)| i)
+}
+
 /// Position of the first largest (or smallest) non-missing value; `None` when every value is missing.
+/// One pass for numbers, bools and strings; other dtypes (timestamps...) through a sort.
 pub fn extreme(s: &Series, largest: bool) -> Result<Option<usize>> {
+    let dt = s.dtype();
+    let ctx = |e| pl("min/max", e);
+    if dt.is_float() {
+        let f = s.cast(&DataType::Float64).map_err(ctx)?;
+        let it = f.f64().map_err(ctx)?.iter();
+        return Ok(first_best(it.map(|v| v.filter(|x| !x.is_nan())), largest));
+    }
+    if *dt == DataType::UInt64 {
+        return Ok(first_best(s.u64().map_err(ctx)?.iter(), largest));
+    }
+    if dt.is_integer() || dt.is_bool() {
+        let i = s.cast(&DataType::Int64).map_err(ctx)?;
+        return Ok(first_best(i.i64().map_err(ctx)?.iter(), largest));
+    }
+    if dt.is_string() {
+        return Ok(first_best(s.str().map_err(ctx)?.iter(), largest));
+    }
     let miss = missing(s)?;
     let order = sort_order(std::slice::from_ref(s), &[largest], true)?;
     Ok(order
