@@ -3,11 +3,9 @@
 
 use polars::prelude::*;
 
-use super::local_stats::{describe as describe_series, stat, stat_args, Stat};
-use super::local_util::{
-    ascending_arg, bool_arg, int_arg, is_numeric, keep_first_arg, missing_count, na_last_arg,
-    scalars_series, sort_order,
-};
+use super::local_args::{ascending_arg, bool_arg, int_arg, keep_first_arg, na_last_arg, stat_args};
+use super::local_stats::{describe as describe_series, stat, Stat};
+use super::local_util::{is_numeric, missing_count, scalars_series, sort_order};
 use super::native::{pl, str_or_list};
 use super::series::missing;
 use super::value::{FrameValue, Index, SeriesValue};

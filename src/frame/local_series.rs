@@ -5,10 +5,9 @@
 use polars::prelude::*;
 
 use super::collection::scalar_obj;
-use super::local_stats::{describe, stat, stat_args, value_counts, Stat};
-use super::local_util::{
-    bool_arg, extreme, int_arg, keep_first_arg, missing_count, na_last_arg, present_f64, sort_order,
-};
+use super::local_args::{bool_arg, int_arg, keep_first_arg, na_last_arg, stat_args};
+use super::local_stats::{describe, stat, value_counts, Stat};
+use super::local_util::{extreme, missing_count, present_f64, sort_order};
 use super::native::pl;
 use super::series::missing;
 use super::value::{any_to_obj, Index, SeriesValue};

@@ -6,8 +6,8 @@ use polars::prelude::*;
 
 use super::describe::STATS;
 use super::local_util::{
-    as_pandas, bool_arg, extreme, int_arg, is_numeric, missing_count, present_f64, quantile,
-    sort_order, value_scalar,
+    as_pandas, extreme, is_numeric, missing_count, pairwise_sum, present_f64, quantile, sort_order,
+    value_scalar, zero_filled,
 };
 use super::native::pl;
 use super::reduce::{Agg, ColAcc};
@@ -15,7 +15,6 @@ use super::series::missing;
 use super::value::Index;
 use crate::engine::Scalar;
 use crate::error::{Error, Result};
-use crate::lang::{Args, Obj};
 
 /// The reductions of computed series and frames.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,20 +47,6 @@ impl Stat {
     pub fn numeric_only(self) -> bool {
         !matches!(self, Stat::Count | Stat::Min | Stat::Max)
     }
-}
-
-/// Parse a reduction's arguments: `ddof` for std/var (default 1); `skipna=False` is refused.
-pub fn stat_args(args: &Args, name: &str) -> Result<i64> {
-    args.check(name, 0, &["ddof", "skipna", "numeric_only", "axis"])?;
-    if !bool_arg(args, usize::MAX, "skipna", name, true)? {
-        return Err(Error::value(format!(
-            "{name}(): skipna=False is not supported (missing values are always skipped)"
-        )));
-    }
-    if !matches!(args.opt(usize::MAX, "axis"), None | Some(Obj::Int(0))) {
-        return Err(Error::value(format!("{name}(): only axis=0 is supported")));
-    }
-    int_arg(args, usize::MAX, "ddof", name, 1)
 }
 
 /// `s.<stat>()` as pandas computes it: missing values skipped; sum of ints is an int, mean/std/var/median
@@ -123,47 +108,6 @@ pub fn stat(s: &Series, st: Stat, ddof: i64) -> Result<Scalar> {
             }
         }
     }))
-}
-
-/// The values as floats with missing ones 0.0, and the missing mask (what pandas' nanops sums over).
-fn zero_filled(s: &Series) -> Result<(Vec<f64>, Vec<bool>)> {
-    let f = s.cast(&DataType::Float64).map_err(|e| pl("reduction", e))?;
-    let ca = f.f64().map_err(|e| pl("reduction", e))?;
-    Ok(ca
-        .iter()
-        .map(|v| match v {
-            Some(x) if !x.is_nan() => (x, false),
-            _ => (0.0, true),
-        })
-        .unzip())
-}
-
-/// numpy's pairwise summation of float64 (`np.add.reduce`): blocks of up to 128 values summed with 8
-/// accumulators, halves summed recursively; so sums print as pandas prints them (`[0.1] * 10` is 1.0).
-pub fn pairwise_sum(a: &[f64]) -> f64 {
-    let n = a.len();
-    if n < 8 {
-        return a.iter().fold(0.0, |acc, x| acc + x);
-    }
-    if n <= 128 {
-        let mut r = [0.0; 8];
-        r.copy_from_slice(&a[..8]);
-        let mut i = 8;
-        while i < n - n % 8 {
-            for j in 0..8 {
-                r[j] += a[i + j];
-            }
-            i += 8;
-        }
-        let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        for x in &a[i..] {
-            res += x;
-        }
-        return res;
-    }
-    let mut n2 = n / 2;
-    n2 -= n2 % 8;
-    pairwise_sum(&a[..n2]) + pairwise_sum(&a[n2..])
 }
 
 /// `describe()`: pandas' numeric statistics, or count/unique/top/freq for other dtypes.
@@ -280,8 +224,7 @@ mod tests {
     }
 
     #[test]
-    fn sums_like_numpy() {
-        // Naive summation gives 0.9999999999999999; numpy (and so pandas) 1.0.
+    fn moments_like_pandas() {
         let tenth = Series::new("t".into(), vec![0.1; 10]);
         assert_eq!(stat(&tenth, Stat::Sum, 1).unwrap(), Scalar::Float(1.0));
         assert_eq!(stat(&tenth, Stat::Mean, 1).unwrap(), Scalar::Float(0.1));
@@ -296,12 +239,11 @@ mod tests {
             stat(&x, Stat::Var, 0).unwrap(),
             Scalar::Float(0.30000000000000004)
         );
-        // Over 128 values: halves summed recursively, as numpy does.
         let long: Vec<f64> = (0..1000).map(|i| (i * 7919 % 1000) as f64 / 3.0).collect();
-        assert_eq!(long.iter().sum::<f64>(), 166499.9999999999);
-        assert_eq!(pairwise_sum(&long), 166500.0);
-        let long = Series::new("l".into(), long);
-        assert_eq!(f(&long, Stat::Std), 96.27314536524979);
+        assert_eq!(
+            f(&Series::new("l".into(), long), Stat::Std),
+            96.27314536524979
+        );
     }
 
     #[test]

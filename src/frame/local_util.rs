@@ -1,6 +1,5 @@
-//! Shared pieces of the computed `Series`/`DataFrame` methods: arguments with Python's errors, pandas'
-//! view of a column (missing = null or NaN; integers with missing values are float64), stable sort
-//! orders with missing values placed explicitly, and exact (numpy-linear) quantiles.
+//! Shared pieces of the computed `Series`/`DataFrame` methods: pandas' view of a column (missing = null or NaN; integers with missing values are float64), stable sort
+//! orders with missing values placed explicitly, numpy's pairwise sums and linear quantiles.
 
 use polars::prelude::*;
 
@@ -8,81 +7,7 @@ use super::format::format_cells;
 use super::native::pl;
 use super::series::missing;
 use crate::engine::Scalar;
-use crate::error::{Error, Result};
-use crate::lang::{Args, Obj};
-
-/// An integer argument given at `pos` or as `name=` (`n`, `decimals`, `ddof`).
-pub fn int_arg(args: &Args, pos: usize, name: &str, func: &str, default: i64) -> Result<i64> {
-    match args.opt(pos, name) {
-        None => Ok(default),
-        Some(Obj::Int(i)) => Ok(*i),
-        Some(o) => Err(Error::value(format!(
-            "{func}() argument '{name}' must be an int, not {}",
-            o.type_name()
-        ))),
-    }
-}
-
-/// A bool argument (`ascending`, `dropna`...).
-pub fn bool_arg(args: &Args, pos: usize, name: &str, func: &str, default: bool) -> Result<bool> {
-    match args.opt(pos, name) {
-        None => Ok(default),
-        Some(Obj::Bool(b)) => Ok(*b),
-        Some(o) => Err(Error::value(format!(
-            "{func}() argument '{name}' must be a bool, not {}",
-            o.type_name()
-        ))),
-    }
-}
-
-/// `ascending=` as one bool or a list with one bool per sort key (pandas' rule for frames).
-pub fn ascending_arg(args: &Args, pos: usize, func: &str, nkeys: usize) -> Result<Vec<bool>> {
-    match args.opt(pos, "ascending") {
-        Some(Obj::List(v) | Obj::Tuple(v)) => {
-            if v.len() != nkeys {
-                return Err(Error::value(format!(
-                    "Length of ascending ({}) != length of by ({nkeys})",
-                    v.len()
-                )));
-            }
-            v.iter()
-                .map(|o| match o {
-                    Obj::Bool(b) => Ok(*b),
-                    o => Err(Error::value(format!(
-                        "{func}() argument 'ascending' must hold bools, not {}",
-                        o.type_name()
-                    ))),
-                })
-                .collect()
-        }
-        _ => Ok(vec![bool_arg(args, pos, "ascending", func, true)?; nkeys]),
-    }
-}
-
-/// `na_position=`: true for `"last"` (the default), false for `"first"`.
-pub fn na_last_arg(args: &Args, func: &str) -> Result<bool> {
-    match args.opt(usize::MAX, "na_position") {
-        None => Ok(true),
-        Some(Obj::Str(s)) if &**s == "last" => Ok(true),
-        Some(Obj::Str(s)) if &**s == "first" => Ok(false),
-        Some(Obj::Str(s)) => Err(Error::value(format!("invalid na_position: {s}"))),
-        Some(o) => Err(Error::value(format!(
-            "{func}() argument 'na_position' must be 'first' or 'last', not {}",
-            o.type_name()
-        ))),
-    }
-}
-
-/// Only pandas' default `keep="first"` (ties keep their earlier rows) is offered.
-pub fn keep_first_arg(args: &Args, func: &str) -> Result<()> {
-    match args.opt(usize::MAX, "keep") {
-        None => Ok(()),
-        Some(Obj::Str(s)) if &**s == "first" => Ok(()),
-        Some(_) => Err(Error::value(format!(
-            "{func}(): only keep='first' is supported"
-        ))),
-    }
-}
+use crate::error::Result;
 
 /// Numbers and bools: what pandas' `numeric_only` keeps.
 pub fn is_numeric(dt: &DataType) -> bool {
@@ -124,6 +49,47 @@ pub fn quantile(sorted: &[f64], q: f64) -> f64 {
     let (lo, frac) = (pos.floor() as usize, pos - pos.floor());
     let hi = (lo + 1).min(sorted.len() - 1);
     sorted[lo] + (sorted[hi] - sorted[lo]) * frac
+}
+
+/// The values as floats with missing ones 0.0, and the missing mask (what pandas' nanops sums over).
+pub fn zero_filled(s: &Series) -> Result<(Vec<f64>, Vec<bool>)> {
+    let f = s.cast(&DataType::Float64).map_err(|e| pl("reduction", e))?;
+    let ca = f.f64().map_err(|e| pl("reduction", e))?;
+    Ok(ca
+        .iter()
+        .map(|v| match v {
+            Some(x) if !x.is_nan() => (x, false),
+            _ => (0.0, true),
+        })
+        .unzip())
+}
+
+/// numpy's pairwise summation of float64 (`np.add.reduce`): blocks of up to 128 values summed with 8
+/// accumulators, halves summed recursively; so sums print as pandas prints them (`[0.1] * 10` is 1.0).
+pub fn pairwise_sum(a: &[f64]) -> f64 {
+    let n = a.len();
+    if n < 8 {
+        return a.iter().fold(0.0, |acc, x| acc + x);
+    }
+    if n <= 128 {
+        let mut r = [0.0; 8];
+        r.copy_from_slice(&a[..8]);
+        let mut i = 8;
+        while i < n - n % 8 {
+            for j in 0..8 {
+                r[j] += a[i + j];
+            }
+            i += 8;
+        }
+        let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for x in &a[i..] {
+            res += x;
+        }
+        return res;
+    }
+    let mut n2 = n / 2;
+    n2 -= n2 % 8;
+    pairwise_sum(&a[..n2]) + pairwise_sum(&a[n2..])
 }
 
 /// A sort key with pandas' missing values as nulls: polars orders NaN above every number.
@@ -266,4 +232,27 @@ pub fn scalars_series(name: &str, vals: &[Scalar]) -> Series {
         })
         .collect();
     Series::new(name.into(), cells)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Expected sums are numpy 2's `np.sum` of the same values.
+    #[test]
+    fn sums_like_numpy() {
+        // Naive summation gives 0.9999999999999999.
+        assert_eq!(pairwise_sum(&[0.1; 10]), 1.0);
+        // Over 128 values: halves summed recursively.
+        let long: Vec<f64> = (0..1000).map(|i| (i * 7919 % 1000) as f64 / 3.0).collect();
+        assert_eq!(long.iter().sum::<f64>(), 166499.9999999999);
+        assert_eq!(pairwise_sum(&long), 166500.0);
+        let (filled, miss) =
+            zero_filled(&Series::new("x".into(), [Some(1.0), None, Some(f64::NAN)])).unwrap();
+        assert_eq!(
+            (filled, miss),
+            (vec![1.0, 0.0, 0.0], vec![false, true, true])
+        );
+        assert_eq!(quantile(&[1.0, 2.0], 0.5), 1.5);
+    }
 }

@@ -13,6 +13,7 @@ pub mod format;
 pub mod frame_native;
 pub mod groupby;
 pub mod kernel;
+pub mod local_args;
 pub mod local_frame;
 pub mod local_series;
 pub mod local_stats;

@@ -6,7 +6,7 @@ use polars::prelude::*;
 
 use super::format::{frame_table, render, series_table, MAX_ROWS};
 use super::native::pl;
-use super::{local_frame, local_series, local_util};
+use super::{local_args, local_frame, local_series};
 use crate::error::{Error, Result};
 use crate::lang::{Args, Native, Obj, Output, SessionCtx};
 
@@ -238,7 +238,7 @@ impl Native for FrameValue {
     fn call_method(&self, name: &str, args: Args, _cx: &mut dyn SessionCtx) -> Result<Obj> {
         if name == "head" {
             args.check("head", 1, &["n"])?;
-            let n = local_util::int_arg(&args, 0, "n", "head", 5)?.max(0) as usize;
+            let n = local_args::int_arg(&args, 0, "n", "head", 5)?.max(0) as usize;
             return Ok(Obj::native(FrameValue::new(
                 self.df.head(Some(n)),
                 self.index.head(n),
@@ -299,7 +299,7 @@ impl Native for SeriesValue {
         match name {
             "head" => {
                 args.check("head", 1, &["n"])?;
-                let n = local_util::int_arg(&args, 0, "n", "head", 5)?.max(0) as usize;
+                let n = local_args::int_arg(&args, 0, "n", "head", 5)?.max(0) as usize;
                 Ok(Obj::native(SeriesValue::new(
                     self.series.head(Some(n)),
                     self.index.head(n),
