@@ -6,8 +6,8 @@ use polars::prelude::*;
 
 use super::describe::STATS;
 use super::local_util::{
-    as_pandas, extreme, is_numeric, missing_count, pairwise_sum, present_f64, quantile, sort_order,
-    value_scalar, zero_filled,
+    as_pandas, extreme, is_numeric, missing_count, pairwise_sum, present_f64, quantile,
+    scalar_text, sort_order, value_scalar, zero_filled,
 };
 use super::native::pl;
 use super::reduce::{Agg, ColAcc};
@@ -150,16 +150,6 @@ pub fn describe(s: &Series) -> Result<(Series, Index)> {
     ))
 }
 
-fn scalar_text(s: &Scalar) -> String {
-    match s {
-        Scalar::Str(x) => x.clone(),
-        Scalar::Int(i) => i.to_string(),
-        Scalar::Float(f) => super::format::format_floats(&[Some(*f)]).remove(0),
-        Scalar::Bool(b) => if *b { "True" } else { "False" }.into(),
-        Scalar::Null => "NaN".into(),
-    }
-}
-
 /// Distinct values and their counts, most frequent first (`ascending`: least); ties in order of first
 /// appearance, as pandas' stable sort of its hash table leaves them.
 pub fn value_counts(s: &Series, dropna: bool, ascending: bool) -> Result<(Series, Series)> {
@@ -266,6 +256,16 @@ mod tests {
         assert_eq!(stat(&t, Stat::Min, 1).unwrap(), Scalar::Str("a".into()));
         assert_eq!(stat(&t, Stat::Max, 1).unwrap(), Scalar::Str("b".into()));
         assert_eq!(stat(&t, Stat::Count, 1).unwrap(), Scalar::Int(2));
+        // Timestamps (ordered through a sort): min/max as pandas prints them.
+        let day = 86_400_000_000_000i64;
+        let ts = Series::new("ts".into(), [Some(2 * day), None, Some(day)])
+            .cast(&DataType::Datetime(TimeUnit::Nanoseconds, None))
+            .unwrap();
+        assert_eq!(
+            stat(&ts, Stat::Min, 1).unwrap(),
+            Scalar::Str("1970-01-02".into())
+        );
+        assert_eq!(stat(&ts, Stat::Count, 1).unwrap(), Scalar::Int(2));
         let err = stat(&t, Stat::Mean, 1).unwrap_err().to_string();
         assert!(err.contains("unsupported operand type for mean()") && err.contains("object"));
     }

@@ -194,6 +194,17 @@ pub fn value_scalar(s: &Series, p: usize) -> Result<Scalar> {
     })
 }
 
+/// A scalar as pandas prints it inside an `object` column.
+pub fn scalar_text(s: &Scalar) -> String {
+    match s {
+        Scalar::Str(x) => x.clone(),
+        Scalar::Int(i) => i.to_string(),
+        Scalar::Float(f) => super::format::format_floats(&[Some(*f)]).remove(0),
+        Scalar::Bool(b) => if *b { "True" } else { "False" }.into(),
+        Scalar::Null => "NaN".into(),
+    }
+}
+
 /// Scalars of one reduction as a series, with pandas' common dtype: all ints int64, all bools bool,
 /// numbers float64, anything mixed object (cells as pandas prints each value).
 pub fn scalars_series(name: &str, vals: &[Scalar]) -> Series {
