@@ -5,7 +5,7 @@ use polars::prelude::*;
 
 use super::local_args::{ascending_arg, bool_arg, int_arg, keep_first_arg, na_last_arg, stat_args};
 use super::local_stats::{describe as describe_series, stat, Stat};
-use super::local_util::{is_numeric, missing_count, scalars_series, sort_order};
+use super::local_util::{is_numeric, scalars_series, sort_order};
 use super::native::{pl, str_or_list};
 use super::series::missing;
 use super::value::{FrameValue, Index, SeriesValue};
@@ -164,9 +164,8 @@ pub fn call(v: &FrameValue, name: &str, args: &Args) -> Result<Option<Obj>> {
             }
             let desc = vec![name == "nlargest"; keys.len()];
             let order = sort_order(&keys, &desc, true)?;
-            // pandas drops rows whose first key is missing; with missing last they are the tail.
-            let kept = keys[0].len() - missing_count(&keys[0])?;
-            frame(reorder(v, &order[..kept.min(n)])?)
+            // pandas: rows with missing keys come last, shown only when fewer than `n` rows remain.
+            frame(reorder(v, &order[..order.len().min(n)])?)
         }
         "describe" => {
             args.check(name, 0, &[])?;
@@ -257,5 +256,61 @@ mod tests {
         assert!(err.to_string().contains("did you mean 'c'?"), "{err}");
         let kept = run(&v, "dropna", vec![]).unwrap();
         assert_eq!(kept.downcast::<FrameValue>().unwrap().df.height(), 1);
+    }
+
+    fn rows(o: &Obj) -> Vec<i64> {
+        let f = o.downcast::<FrameValue>().expect("a frame");
+        (0..f.index.len())
+            .map(|i| f.index.label(i).as_i64().unwrap())
+            .collect()
+    }
+
+    // Expected rows are pandas 2.3's for `DataFrame({"a": [3, 3, 2, nan, 1], "b": [nan, 5, 1, 9, 2]})`.
+    #[test]
+    fn sort_and_top_by_two_columns() {
+        let df = DataFrame::new(
+            5,
+            vec![
+                Series::new(
+                    "a".into(),
+                    [Some(3.0), Some(3.0), Some(2.0), None, Some(1.0)],
+                )
+                .into(),
+                Series::new("b".into(), [f64::NAN, 5.0, 1.0, 9.0, 2.0]).into(),
+            ],
+        )
+        .unwrap();
+        let v = FrameValue::new(df, Index::range(5));
+        let ab = || Obj::List(vec![Obj::str("a"), Obj::str("b")].into());
+        assert_eq!(
+            rows(&run(&v, "nlargest", vec![Obj::Int(3), ab()]).unwrap()),
+            [1, 0, 2]
+        );
+        assert_eq!(
+            rows(&run(&v, "nsmallest", vec![Obj::Int(3), ab()]).unwrap()),
+            [4, 2, 1]
+        );
+        assert_eq!(
+            rows(&run(&v, "nlargest", vec![Obj::Int(5), Obj::str("b")]).unwrap()),
+            [3, 1, 4, 2, 0]
+        );
+        let args = Args {
+            positional: vec![ab()],
+            keywords: vec![(
+                "ascending".into(),
+                Obj::List(vec![Obj::Bool(false), Obj::Bool(true)].into()),
+            )],
+        };
+        let sorted = call(&v, "sort_values", &args).unwrap().unwrap();
+        assert_eq!(rows(&sorted), [1, 0, 2, 4, 3]);
+        let tail = call(
+            &sorted.downcast::<FrameValue>().unwrap().clone(),
+            "tail",
+            &Args {
+                positional: vec![Obj::Int(2)],
+                keywords: vec![],
+            },
+        );
+        assert_eq!(rows(&tail.unwrap().unwrap()), [4, 3]);
     }
 }

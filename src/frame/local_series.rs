@@ -7,7 +7,7 @@ use polars::prelude::*;
 use super::collection::scalar_obj;
 use super::local_args::{bool_arg, int_arg, keep_first_arg, na_last_arg, stat_args};
 use super::local_stats::{describe, stat, value_counts, Stat};
-use super::local_util::{extreme, missing_count, present_f64, sort_order};
+use super::local_util::{extreme, present_f64, sort_order};
 use super::native::pl;
 use super::series::missing;
 use super::value::{any_to_obj, Index, SeriesValue};
@@ -124,8 +124,8 @@ pub fn call(v: &SeriesValue, name: &str, args: &Args) -> Result<Option<Obj>> {
                 )));
             }
             let order = sort_order(std::slice::from_ref(&v.series), &[name == "nlargest"], true)?;
-            let kept = v.series.len() - missing_count(&v.series)?;
-            series(reorder(v, &order[..kept.min(n)])?)
+            // pandas: missing values come last, so they show only when fewer than `n` values remain.
+            series(reorder(v, &order[..order.len().min(n)])?)
         }
         "abs" => {
             args.check(name, 0, &[])?;
@@ -263,11 +263,15 @@ mod tests {
         assert_eq!(labels(out(&top)), [0, 2]);
         let low = run(&v, "nsmallest", vec![("n", Obj::Int(3))]).unwrap();
         assert_eq!(labels(out(&low)), [1, 3, 0]);
+        // Missing values last, kept when fewer than `n` values remain (pandas 2.3).
         let f = SeriesValue::new(
-            Series::new("f".into(), [Some(2.0), None, Some(f64::NAN)]),
-            Index::range(3),
+            Series::new("f".into(), [None, Some(2.0), Some(f64::NAN), Some(3.0)]),
+            Index::range(4),
         );
-        assert_eq!(out(&run(&f, "nlargest", vec![]).unwrap()).series.len(), 1);
+        let top = run(&f, "nlargest", vec![]).unwrap();
+        assert_eq!(labels(out(&top)), [3, 1, 0, 2]);
+        let top = run(&f, "nsmallest", vec![("n", Obj::Int(1))]).unwrap();
+        assert_eq!(labels(out(&top)), [1]);
     }
 
     #[test]
