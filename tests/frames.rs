@@ -1120,3 +1120,82 @@ fn computed_results_in_a_script() {
         "{err}"
     );
 }
+
+fn rows(o: &Obj) -> Vec<i64> {
+    let f = native(o)
+        .as_any()
+        .downcast_ref::<tessera::frame::FrameValue>()
+        .expect("a frame");
+    (0..f.index.len())
+        .map(|i| f.index.label(i).as_i64().unwrap())
+        .collect()
+}
+
+fn error(o: &Obj, name: &str, positional: Vec<Obj>) -> String {
+    let args = tessera::lang::Args {
+        positional,
+        keywords: vec![],
+    };
+    match native(o).call_method(name, args, &mut NoEngine(Vec::new())) {
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("{name} should fail"),
+    }
+}
+
+/// Frame reductions take pandas' common dtype; expected text and rows are pandas 2.3's.
+#[test]
+fn computed_frame_dtypes_and_sorts() {
+    let df = DataFrame::new(
+        2,
+        vec![
+            Series::new("a".into(), [1i64, 2]).into(),
+            Series::new("b".into(), [true, false]).into(),
+            Series::new("c".into(), [Some(0.5), None]).into(),
+            Series::new("t".into(), ["x", "y"]).into(),
+        ],
+    )
+    .unwrap();
+    let v = Obj::native(tessera::frame::FrameValue::new(df, Index::range(2)));
+    let stat = |m: &str| text(&call(&v, m, vec![], vec![]));
+    assert_eq!(stat("sum"), "a    3.0\nb    1.0\nc    0.5\ndtype: float64");
+    assert_eq!(stat("mean"), "a    1.5\nb    0.5\nc    0.5\ndtype: float64");
+    assert_eq!(
+        stat("min"),
+        "a        1\nb    False\nc      0.5\nt        x\ndtype: object"
+    );
+    let e = error(&v, "nlargest", vec![Obj::Int(1), Obj::str("t")]);
+    assert!(e.contains("column 't' has dtype object"), "{e}");
+    let e = error(&v, "sort_values", vec![Obj::str("cc")]);
+    assert!(
+        e.contains("KeyError: 'cc'") && e.contains("did you mean 'c'?"),
+        "{e}"
+    );
+    assert_eq!(rows(&call(&v, "dropna", vec![], vec![])), [0]);
+
+    // DataFrame({"a": [3, 3, 2, nan, 1], "b": [nan, 5, 1, 9, 2]}): missing keys last.
+    let df = DataFrame::new(
+        5,
+        vec![
+            Series::new(
+                "a".into(),
+                [Some(3.0), Some(3.0), Some(2.0), None, Some(1.0)],
+            )
+            .into(),
+            Series::new("b".into(), [f64::NAN, 5.0, 1.0, 9.0, 2.0]).into(),
+        ],
+    )
+    .unwrap();
+    let v = Obj::native(tessera::frame::FrameValue::new(df, Index::range(5)));
+    let ab = || Obj::List(Arc::new(vec![Obj::str("a"), Obj::str("b")]));
+    let top = |m: &str, n: i64, by: Obj| rows(&call(&v, m, vec![Obj::Int(n), by], vec![]));
+    assert_eq!(top("nlargest", 3, ab()), [1, 0, 2]);
+    assert_eq!(top("nsmallest", 3, ab()), [4, 2, 1]);
+    assert_eq!(top("nlargest", 5, Obj::str("b")), [3, 1, 4, 2, 0]);
+    let asc = Obj::List(Arc::new(vec![Obj::Bool(false), Obj::Bool(true)]));
+    let sorted = call(&v, "sort_values", vec![ab()], vec![("ascending", asc)]);
+    assert_eq!(rows(&sorted), [1, 0, 2, 4, 3]);
+    assert_eq!(
+        rows(&call(&sorted, "tail", vec![Obj::Int(2)], vec![])),
+        [4, 3]
+    );
+}

@@ -7,7 +7,7 @@ use polars::prelude::*;
 use super::collection::scalar_obj;
 use super::local_args::{bool_arg, int_arg, keep_first_arg, na_last_arg, stat_args};
 use super::local_stats::{describe, stat, value_counts, Stat};
-use super::local_util::{extreme, present_f64, sort_order};
+use super::local_util::{extreme, present_f64, round_f64, sort_order};
 use super::native::pl;
 use super::series::missing;
 use super::value::{any_to_obj, Index, SeriesValue};
@@ -44,17 +44,6 @@ pub const METHODS: [&str; 22] = [
 fn reorder(v: &SeriesValue, order: &[IdxSize]) -> Result<SeriesValue> {
     let s = v.series.take_slice(order).map_err(|e| pl("reorder", e))?;
     Ok(SeriesValue::new(s, v.index.take(order)?))
-}
-
-/// Rounding as numpy's `around`: half to even at `decimals`.
-fn round_f64(x: f64, decimals: i64) -> f64 {
-    if decimals >= 0 {
-        let f = 10f64.powi(decimals as i32);
-        (x * f).round_ties_even() / f
-    } else {
-        let f = 10f64.powi(-decimals as i32);
-        (x / f).round_ties_even() * f
-    }
 }
 
 /// Apply `f` to every value as a float and cast back to the series' dtype (missing stay missing).

@@ -92,6 +92,17 @@ pub fn pairwise_sum(a: &[f64]) -> f64 {
     pairwise_sum(&a[..n2]) + pairwise_sum(&a[n2..])
 }
 
+/// Rounding as numpy's `around`: half to even at `decimals`.
+pub fn round_f64(x: f64, decimals: i64) -> f64 {
+    if decimals >= 0 {
+        let f = 10f64.powi(decimals as i32);
+        (x * f).round_ties_even() / f
+    } else {
+        let f = 10f64.powi(-decimals as i32);
+        (x / f).round_ties_even() * f
+    }
+}
+
 /// A sort key with pandas' missing values as nulls: polars orders NaN above every number.
 fn sort_key(s: &Series, name: &str) -> Result<Series> {
     if !s.dtype().is_float() {
