@@ -1098,9 +1098,9 @@ fn computed_results_in_a_script() {
     let (out, err) = run_script(&format!(
         "import dask.dataframe as dd\nddf = dd.read_csv({p:?})\n\
          r = ddf.groupby(\"station\")[\"rain\"].mean().compute()\nr.sum()\nr.idxmax()\nr.max()\n\
-         df = ddf[ddf[\"rain\"] > 20].compute()\ndf[\"year\"].max()\nlen(df.sort_values(\"rain\"))\nr.sort_value()\n"
+         df = ddf[ddf[\"rain\"] > 20].compute()\ndf[\"year\"].max()\nlen(df.sort_values(\"rain\"))\na = ddf.compute()\na[(a.rain > 20) & (a.station != 30)].rain.idxmax()\n(-a.station).max()\nr.sort_value()\n"
     ));
-    assert_eq!(out, "82.25\n30\n40.0\n2002\n4\n");
+    assert_eq!(out, "82.25\n30\n40.0\n2002\n4\n2\n-10\n");
     assert!(
         err.contains("AttributeError: 'Series' object has no attribute 'sort_value'; did you mean 'sort_values'?"),
         "{err}"
@@ -1197,5 +1197,66 @@ fn computed_frame_dtypes_and_sorts() {
     assert_eq!(
         rows(&call(&sorted, "tail", vec![Obj::Int(2)], vec![])),
         [4, 3]
+    );
+}
+
+/// Operators and boolean indexing on computed results keep the selected rows' labels, as pandas
+/// (expected values are pandas 2.3's for the same files).
+#[test]
+fn computed_masks_keep_labels() {
+    let (_d, p) = rain_tree();
+    let all = compute_obj(&Obj::native(frame(&p)));
+    let cx = &mut NoEngine(Vec::new());
+    let col = |name: &str| {
+        native(&all)
+            .get_attr(name, &mut NoEngine(Vec::new()))
+            .unwrap()
+            .unwrap()
+    };
+    let op = |a: &Obj, op: BinOp, b: Obj| {
+        native(a)
+            .binary_op(op, &b, false, &mut NoEngine(Vec::new()))
+            .unwrap()
+    };
+    let wet = op(&col("rain"), BinOp::Gt, Obj::Int(20));
+    let sub = native(&all).get_item(&wet, cx).unwrap();
+    assert_eq!(
+        text(&sub),
+        "   station  year  rain name\n2       20  2001  30.0    c\n0       20  2002  25.5    d\n\
+         2       30  2002  40.0    f\n0       40  2001  25.5    h"
+    );
+    let rain = native(&sub).get_item(&Obj::str("rain"), cx).unwrap();
+    assert!(matches!(call(&rain, "idxmax", vec![], vec![]), Obj::Int(2)));
+    // (all.rain > 1) & (all.station != 30), and ~(all.rain > 1): missing compares False.
+    let both = op(
+        &op(&col("rain"), BinOp::Gt, Obj::Int(1)),
+        BinOp::And,
+        op(&col("station"), BinOp::Ne, Obj::Int(30)),
+    );
+    assert_eq!(
+        rows(&native(&all).get_item(&both, cx).unwrap()),
+        [0, 2, 0, 3, 0]
+    );
+    let dry = native(&op(&col("rain"), BinOp::Gt, Obj::Int(1)))
+        .unary_op(tessera::lang::UnaryOp::Invert, cx)
+        .unwrap();
+    let names = native(&native(&all).get_item(&dry, cx).unwrap())
+        .get_item(&Obj::str("name"), cx)
+        .unwrap();
+    let names = call(&names, "tolist", vec![], vec![]);
+    assert!(
+        matches!(&names, Obj::List(v) if v.iter().map(|o| o.as_str().unwrap()).collect::<String>() == "bei")
+    );
+    // Arithmetic with scalars, then reductions.
+    let tenth = op(&col("rain"), BinOp::Div, Obj::Int(10));
+    assert!(matches!(call(&tenth, "sum", vec![], vec![]), Obj::Float(v) if v == 12.45));
+    let back = native(&col("station"))
+        .binary_op(BinOp::Sub, &Obj::Int(100), true, cx)
+        .unwrap();
+    assert!(matches!(call(&back, "max", vec![], vec![]), Obj::Int(90)));
+    let r = native(&col("rain")).get_item(&wet, cx).unwrap();
+    assert_eq!(
+        text(&call(&r, "nlargest", vec![Obj::Int(2)], vec![])),
+        "2    40.0\n2    30.0\nName: rain, dtype: float64"
     );
 }

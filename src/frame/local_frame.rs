@@ -66,13 +66,6 @@ pub fn reduce(v: &FrameValue, st: Stat, ddof: i64, numeric_only: bool) -> Result
     ))
 }
 
-/// The rows at `order`, labels travelling with their rows.
-fn reorder(v: &FrameValue, order: &[IdxSize]) -> Result<FrameValue> {
-    let idx = IdxCa::from_vec("".into(), order.to_vec());
-    let df = v.df.take(&idx).map_err(|e| pl("reorder", e))?;
-    Ok(FrameValue::new(df, v.index.take(order)?))
-}
-
 /// The sort keys named by `by` (a column name or a list of them).
 fn keys(v: &FrameValue, by: Option<&Obj>, func: &str) -> Result<(Vec<String>, Vec<Series>)> {
     let by = by.ok_or_else(|| {
@@ -137,7 +130,7 @@ pub fn call(v: &FrameValue, name: &str, args: &Args) -> Result<Option<Obj>> {
                 .map(|a| !a)
                 .collect();
             let order = sort_order(&keys, &desc, na_last_arg(args, name)?)?;
-            let mut out = reorder(v, &order)?;
+            let mut out = v.take(&order)?;
             if bool_arg(args, usize::MAX, "ignore_index", name, false)? {
                 out.index = Index::range(out.df.height());
             }
@@ -165,7 +158,7 @@ pub fn call(v: &FrameValue, name: &str, args: &Args) -> Result<Option<Obj>> {
             let desc = vec![name == "nlargest"; keys.len()];
             let order = sort_order(&keys, &desc, true)?;
             // pandas: rows with missing keys come last, shown only when fewer than `n` rows remain.
-            frame(reorder(v, &order[..order.len().min(n)])?)
+            frame(v.take(&order[..order.len().min(n)])?)
         }
         "describe" => {
             args.check(name, 0, &[])?;
@@ -197,7 +190,7 @@ pub fn call(v: &FrameValue, name: &str, args: &Args) -> Result<Option<Obj>> {
                 .filter(|(_, k)| *k == Some(true))
                 .map(|(i, _)| i as IdxSize)
                 .collect();
-            frame(reorder(v, &order)?)
+            frame(v.take(&order)?)
         }
         _ => Ok(None),
     }

@@ -40,12 +40,6 @@ pub const METHODS: [&str; 22] = [
     "to_list",
 ];
 
-/// The rows at `order`, labels travelling with their values.
-fn reorder(v: &SeriesValue, order: &[IdxSize]) -> Result<SeriesValue> {
-    let s = v.series.take_slice(order).map_err(|e| pl("reorder", e))?;
-    Ok(SeriesValue::new(s, v.index.take(order)?))
-}
-
 /// Apply `f` to every value as a float and cast back to the series' dtype (missing stay missing).
 fn map_numeric(s: &Series, what: &str, f: impl Fn(f64) -> f64) -> Result<Series> {
     if !s.dtype().is_primitive_numeric() {
@@ -97,7 +91,7 @@ pub fn call(v: &SeriesValue, name: &str, args: &Args) -> Result<Option<Obj>> {
                 _ => v.index.to_series(),
             };
             let order = sort_order(&[key], &[desc], na_last_arg(args, name)?)?;
-            let mut out = reorder(v, &order)?;
+            let mut out = v.take(&order)?;
             if bool_arg(args, usize::MAX, "ignore_index", name, false)? {
                 out.index = Index::range(out.series.len());
             }
@@ -114,7 +108,7 @@ pub fn call(v: &SeriesValue, name: &str, args: &Args) -> Result<Option<Obj>> {
             }
             let order = sort_order(std::slice::from_ref(&v.series), &[name == "nlargest"], true)?;
             // pandas: missing values come last, so they show only when fewer than `n` values remain.
-            series(reorder(v, &order[..order.len().min(n)])?)
+            series(v.take(&order[..order.len().min(n)])?)
         }
         "abs" => {
             args.check(name, 0, &[])?;

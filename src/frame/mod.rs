@@ -15,6 +15,7 @@ pub mod groupby;
 pub mod kernel;
 pub mod local_args;
 pub mod local_frame;
+pub mod local_ops;
 pub mod local_series;
 pub mod local_stats;
 pub mod local_util;

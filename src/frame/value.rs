@@ -6,9 +6,9 @@ use polars::prelude::*;
 
 use super::format::{frame_table, render, series_table, MAX_ROWS};
 use super::native::pl;
-use super::{local_args, local_frame, local_series};
+use super::{local_args, local_frame, local_ops, local_series};
 use crate::error::{Error, Result};
-use crate::lang::{Args, Native, Obj, Output, SessionCtx};
+use crate::lang::{Args, BinOp, Native, Obj, Output, SessionCtx, UnaryOp};
 
 /// The row labels of a concrete result.
 #[derive(Debug, Clone)]
@@ -122,6 +122,12 @@ impl FrameValue {
     pub fn to_text(&self) -> String {
         render(&self.table())
     }
+    /// The rows at positions `order`, labels travelling with their rows.
+    pub fn take(&self, order: &[IdxSize]) -> Result<FrameValue> {
+        let idx = IdxCa::from_vec("".into(), order.to_vec());
+        let df = self.df.take(&idx).map_err(|e| pl("rows", e))?;
+        Ok(FrameValue::new(df, self.index.take(order)?))
+    }
     fn column(&self, name: &str) -> Result<SeriesValue> {
         let c = self
             .df
@@ -143,6 +149,11 @@ impl SeriesValue {
     }
     pub fn to_text(&self) -> String {
         render(&self.table())
+    }
+    /// The values at positions `order`, labels travelling with their values.
+    pub fn take(&self, order: &[IdxSize]) -> Result<SeriesValue> {
+        let s = self.series.take_slice(order).map_err(|e| pl("rows", e))?;
+        Ok(SeriesValue::new(s, self.index.take(order)?))
     }
     /// The value at position `i` as a language object.
     pub fn get(&self, i: usize) -> Result<Obj> {
@@ -250,6 +261,9 @@ impl Native for FrameValue {
         }
     }
     fn get_item(&self, key: &Obj, _cx: &mut dyn SessionCtx) -> Result<Obj> {
+        if let Some(rows) = local_ops::mask_positions(key, &self.index)? {
+            return Ok(Obj::native(self.take(&rows)?));
+        }
         match key {
             Obj::Str(s) => Ok(Obj::native(self.column(s)?)),
             Obj::List(_) | Obj::Tuple(_) => {
@@ -262,7 +276,7 @@ impl Native for FrameValue {
                 Ok(Obj::native(FrameValue::new(df, self.index.clone())))
             }
             _ => Err(Error::value(
-                "DataFrame[...] takes a column name or a list of column names",
+                "DataFrame[...] takes a column name, a list of column names or a boolean Series",
             )),
         }
     }
@@ -317,7 +331,22 @@ impl Native for SeriesValue {
         }
     }
     fn get_item(&self, key: &Obj, _cx: &mut dyn SessionCtx) -> Result<Obj> {
-        self.at_label(key)
+        match local_ops::mask_positions(key, &self.index)? {
+            Some(rows) => Ok(Obj::native(self.take(&rows)?)),
+            None => self.at_label(key),
+        }
+    }
+    fn binary_op(
+        &self,
+        op: BinOp,
+        other: &Obj,
+        reflected: bool,
+        _cx: &mut dyn SessionCtx,
+    ) -> Result<Obj> {
+        local_ops::binary(self, op, other, reflected)
+    }
+    fn unary_op(&self, op: UnaryOp, _cx: &mut dyn SessionCtx) -> Result<Obj> {
+        local_ops::unary(self, op)
     }
     fn len(&self, _cx: &mut dyn SessionCtx) -> Result<usize> {
         Ok(self.series.len())
