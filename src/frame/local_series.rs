@@ -70,7 +70,12 @@ pub fn call(v: &SeriesValue, name: &str, args: &Args) -> Result<Option<Obj>> {
     let series = |s: SeriesValue| Ok(Some(Obj::native(s)));
     match name {
         "idxmax" | "idxmin" => {
-            args.check(name, 0, &["skipna", "axis"])?;
+            args.check(name, 0, &["skipna"])?;
+            if !bool_arg(args, usize::MAX, "skipna", name, true)? {
+                return Err(Error::value(format!(
+                    "{name}(): skipna=False is not supported"
+                )));
+            }
             match extreme(&v.series, name == "idxmax")? {
                 Some(p) => Ok(Some(v.index.label(p))),
                 None => Err(Error::value(format!(
