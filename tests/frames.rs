@@ -910,3 +910,353 @@ fn on_the_engine() {
         "{err}"
     );
 }
+
+/// Run a script headless on a fresh session: (stdout, stderr).
+fn run_script(src: &str) -> (String, String) {
+    let mut s = tessera::lang::Session::new(new_engine(), false);
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    tessera::lang::run_session(&mut s, src, "t.tess", true, &mut out, &mut err);
+    (
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(err).unwrap(),
+    )
+}
+
+const RAIN: [&str; 3] = [
+    "station,year,rain,name\n10,2001,1.5,a\n10,2002,,b\n20,2001,30.0,c\n",
+    "station,year,rain,name\n20,2002,25.5,d\n30,2001,NaN,e\n30,2002,40.0,f\n10,2003,2.0,g\n",
+    "station,year,rain,name\n40,2001,25.5,h\n40,2002,0.0,i\n",
+];
+
+fn rain_tree() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    for (i, body) in RAIN.iter().enumerate() {
+        std::fs::write(dir.path().join(format!("r{i}.csv")), body).unwrap();
+    }
+    let pattern = dir.path().join("r*.csv").display().to_string();
+    (dir, pattern)
+}
+
+fn obj_f64(o: &Obj) -> f64 {
+    match o {
+        Obj::Float(f) => *f,
+        other => panic!("not a float: {other:?}"),
+    }
+}
+
+/// Computed results (`.compute()`) have pandas' methods; expected values and text are pandas 2.3's for
+/// the same CSV files (`pd.concat(pd.read_csv(f) for f in files)`).
+#[test]
+fn computed_results_like_pandas() {
+    let (_d, p) = rain_tree();
+    let ddf = Obj::native(frame(&p));
+    let cx = &mut NoEngine(Vec::new());
+    let s = |x: &str| Obj::str(x);
+    // r = ddf.groupby("station")["rain"].mean().compute()
+    let gb = call(&ddf, "groupby", vec![s("station")], vec![]);
+    let rain = native(&gb).get_item(&s("rain"), cx).unwrap();
+    let r = compute_obj(&call(&rain, "mean", vec![], vec![]));
+    assert!(matches!(call(&r, "sum", vec![], vec![]), Obj::Float(v) if v == 82.25));
+    assert!(matches!(call(&r, "max", vec![], vec![]), Obj::Float(v) if v == 40.0));
+    assert!(matches!(call(&r, "idxmax", vec![], vec![]), Obj::Int(30)));
+    assert!(matches!(call(&r, "idxmin", vec![], vec![]), Obj::Int(10)));
+    assert!(matches!(call(&r, "count", vec![], vec![]), Obj::Int(4)));
+    let top = call(
+        &r,
+        "sort_values",
+        vec![],
+        vec![("ascending", Obj::Bool(false))],
+    );
+    assert_eq!(
+        text(&call(&top, "head", vec![Obj::Int(3)], vec![])),
+        "station\n30    40.00\n20    27.75\n40    12.75\nName: rain, dtype: float64"
+    );
+    assert_eq!(
+        text(&call(&r, "nlargest", vec![Obj::Int(2)], vec![])),
+        "station\n30    40.00\n20    27.75\nName: rain, dtype: float64"
+    );
+    assert_eq!(
+        text(&call(&r, "describe", vec![], vec![])),
+        "count     4.000000\nmean     20.562500\nstd      16.777186\nmin       1.750000\n25%      10.000000\n\
+         50%      20.250000\n75%      30.812500\nmax      40.000000\nName: rain, dtype: float64"
+    );
+
+    // The whole frame: `rain` has a null (empty field) and a NaN.
+    let all = compute_obj(&ddf);
+    let col = |name: &str| {
+        native(&all)
+            .get_item(&s(name), &mut NoEngine(Vec::new()))
+            .unwrap()
+    };
+    let rain = col("rain");
+    let stat = |o: &Obj, m: &str| call(o, m, vec![], vec![]);
+    assert_eq!(obj_f64(&stat(&rain, "sum")), 124.5);
+    assert!((obj_f64(&stat(&rain, "mean")) - 124.5 / 7.0).abs() < 1e-12);
+    assert!(matches!(stat(&rain, "count"), Obj::Int(7)));
+    assert_eq!(obj_f64(&stat(&rain, "median")), 25.5);
+    assert_eq!(obj_f64(&stat(&rain, "min")), 0.0);
+    assert!((obj_f64(&stat(&rain, "std")) - 16.291248015568417).abs() < 1e-9);
+    let var0 = call(&rain, "var", vec![], vec![("ddof", Obj::Int(0))]);
+    assert!((obj_f64(&var0) - 227.48979591836738).abs() < 1e-9);
+    // Integers stay integers for sum/min/max; mean is a float; strings have min/max.
+    let station = col("station");
+    assert!(matches!(stat(&station, "sum"), Obj::Int(210)));
+    assert!(matches!(stat(&station, "max"), Obj::Int(40)));
+    assert!(matches!(stat(&station, "mean"), Obj::Float(v) if (v - 70.0 / 3.0).abs() < 1e-12));
+    assert!(matches!(stat(&col("name"), "max"), Obj::Str(v) if &*v == "i"));
+    // Missing values last in both directions; labels travel with their values.
+    assert_eq!(
+        text(&call(&rain, "sort_values", vec![], vec![("ascending", Obj::Bool(false))])),
+        "2    40.0\n2    30.0\n0    25.5\n0    25.5\n3     2.0\n0     1.5\n1     0.0\n1     NaN\n1     NaN\n\
+         Name: rain, dtype: float64"
+    );
+    let low = call(
+        &stat(&rain, "sort_values"),
+        "head",
+        vec![Obj::Int(4)],
+        vec![],
+    );
+    assert_eq!(
+        text(&low),
+        "1     0.0\n0     1.5\n3     2.0\n0    25.5\nName: rain, dtype: float64"
+    );
+    // idxmax on a non-contiguous index gives the label, not the position.
+    assert!(matches!(stat(&low, "idxmax"), Obj::Int(0)));
+    assert!(matches!(stat(&low, "idxmin"), Obj::Int(1)));
+    assert!(matches!(stat(&col("year"), "idxmax"), Obj::Int(3)));
+    assert_eq!(
+        text(&stat(&rain, "value_counts")),
+        "rain\n25.5    2\n1.5     1\n30.0    1\n40.0    1\n2.0     1\n0.0     1\nName: count, dtype: int64"
+    );
+    assert_eq!(
+        text(&stat(&col("name"), "describe")),
+        "count     9\nunique    9\ntop       a\nfreq      1\nName: name, dtype: object"
+    );
+
+    // DataFrame: sort by two columns (descending on the second, missing last), reductions per column.
+    let by = Obj::List(Arc::new(vec![s("station"), s("rain")]));
+    let asc = Obj::List(Arc::new(vec![Obj::Bool(true), Obj::Bool(false)]));
+    assert_eq!(
+        text(&call(
+            &all,
+            "sort_values",
+            vec![by],
+            vec![("ascending", asc)]
+        )),
+        "   station  year  rain name\n3       10  2003   2.0    g\n0       10  2001   1.5    a\n\
+         1       10  2002   NaN    b\n2       20  2001  30.0    c\n0       20  2002  25.5    d\n\
+         2       30  2002  40.0    f\n1       30  2001   NaN    e\n0       40  2001  25.5    h\n\
+         1       40  2002   0.0    i"
+    );
+    assert_eq!(
+        text(&stat(&all, "sum")),
+        "station      210.0\nyear       18015.0\nrain         124.5\ndtype: float64"
+    );
+    assert_eq!(
+        text(&stat(&all, "count")),
+        "station    9\nyear       9\nrain       7\nname       9\ndtype: int64"
+    );
+    assert_eq!(
+        text(&stat(&all, "max")),
+        "station      40\nyear       2003\nrain       40.0\nname          i\ndtype: object"
+    );
+    assert_eq!(
+        text(&call(
+            &all,
+            "nlargest",
+            vec![Obj::Int(3), s("rain")],
+            vec![]
+        )),
+        "   station  year  rain name\n2       30  2002  40.0    f\n2       20  2001  30.0    c\n\
+         0       20  2002  25.5    d"
+    );
+    assert_eq!(
+        text(&call(&all, "tail", vec![Obj::Int(2)], vec![])),
+        "   station  year  rain name\n0       40  2001  25.5    h\n1       40  2002   0.0    i"
+    );
+    assert!(text(&stat(&all, "describe")).contains(
+        "std    12.247449     0.707107  16.291248\nmin    10.000000  2001.000000   0.000000"
+    ));
+    // A filtered frame: mean over numeric columns; the column's max keeps its dtype.
+    let rain_col = native(&ddf).get_item(&s("rain"), cx).unwrap();
+    let mask = native(&rain_col)
+        .binary_op(BinOp::Gt, &Obj::Int(20), false, cx)
+        .unwrap();
+    let df = compute_obj(&native(&ddf).get_item(&mask, cx).unwrap());
+    assert_eq!(
+        text(&stat(&df, "mean")),
+        "station      27.50\nyear       2001.50\nrain         30.25\ndtype: float64"
+    );
+    let year = native(&df).get_attr("year", cx).unwrap().unwrap();
+    assert!(matches!(stat(&year, "max"), Obj::Int(2002)));
+}
+
+/// The same through the language: scalars print as Python numbers, errors name the closest method.
+#[test]
+fn computed_results_in_a_script() {
+    let (_d, p) = rain_tree();
+    let (out, err) = run_script(&format!(
+        "import dask.dataframe as dd\nddf = dd.read_csv({p:?})\n\
+         r = ddf.groupby(\"station\")[\"rain\"].mean().compute()\nr.sum()\nr.idxmax()\nr.max()\n\
+         df = ddf[ddf[\"rain\"] > 20].compute()\ndf[\"year\"].max()\nlen(df.sort_values(\"rain\"))\na = ddf.compute()\na[(a.rain > 20) & (a.station != 30)].rain.idxmax()\n(-a.station).max()\nr.sort_value()\n"
+    ));
+    assert_eq!(out, "82.25\n30\n40.0\n2002\n4\n2\n-10\n");
+    assert!(
+        err.contains("AttributeError: 'Series' object has no attribute 'sort_value'; did you mean 'sort_values'?"),
+        "{err}"
+    );
+    let (_, err) = run_script(&format!(
+        "import dask.dataframe as dd\ndf = dd.read_csv({p:?}).compute()\ndf.sort_values(\"rainn\")\n"
+    ));
+    assert!(
+        err.contains("KeyError: 'rainn'") && err.contains("did you mean 'rain'?"),
+        "{err}"
+    );
+    let (_, err) = run_script(&format!(
+        "import dask.dataframe as dd\ndf = dd.read_csv({p:?}).compute()\ndf.rain.nlargest(\"3\")\n"
+    ));
+    assert!(
+        err.contains("TypeError: nlargest() argument 'n' must be an int, not str"),
+        "{err}"
+    );
+}
+
+fn rows(o: &Obj) -> Vec<i64> {
+    let f = native(o)
+        .as_any()
+        .downcast_ref::<tessera::frame::FrameValue>()
+        .expect("a frame");
+    (0..f.index.len())
+        .map(|i| f.index.label(i).as_i64().unwrap())
+        .collect()
+}
+
+fn error(o: &Obj, name: &str, positional: Vec<Obj>) -> String {
+    let args = tessera::lang::Args {
+        positional,
+        keywords: vec![],
+    };
+    match native(o).call_method(name, args, &mut NoEngine(Vec::new())) {
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("{name} should fail"),
+    }
+}
+
+/// Frame reductions take pandas' common dtype; expected text and rows are pandas 2.3's.
+#[test]
+fn computed_frame_dtypes_and_sorts() {
+    let df = DataFrame::new(
+        2,
+        vec![
+            Series::new("a".into(), [1i64, 2]).into(),
+            Series::new("b".into(), [true, false]).into(),
+            Series::new("c".into(), [Some(0.5), None]).into(),
+            Series::new("t".into(), ["x", "y"]).into(),
+        ],
+    )
+    .unwrap();
+    let v = Obj::native(tessera::frame::FrameValue::new(df, Index::range(2)));
+    let stat = |m: &str| text(&call(&v, m, vec![], vec![]));
+    assert_eq!(stat("sum"), "a    3.0\nb    1.0\nc    0.5\ndtype: float64");
+    assert_eq!(stat("mean"), "a    1.5\nb    0.5\nc    0.5\ndtype: float64");
+    assert_eq!(
+        stat("min"),
+        "a        1\nb    False\nc      0.5\nt        x\ndtype: object"
+    );
+    let e = error(&v, "nlargest", vec![Obj::Int(1), Obj::str("t")]);
+    assert!(e.contains("column 't' has dtype object"), "{e}");
+    let e = error(&v, "sort_values", vec![Obj::str("cc")]);
+    assert!(
+        e.contains("KeyError: 'cc'") && e.contains("did you mean 'c'?"),
+        "{e}"
+    );
+    assert_eq!(rows(&call(&v, "dropna", vec![], vec![])), [0]);
+
+    // DataFrame({"a": [3, 3, 2, nan, 1], "b": [nan, 5, 1, 9, 2]}): missing keys last.
+    let df = DataFrame::new(
+        5,
+        vec![
+            Series::new(
+                "a".into(),
+                [Some(3.0), Some(3.0), Some(2.0), None, Some(1.0)],
+            )
+            .into(),
+            Series::new("b".into(), [f64::NAN, 5.0, 1.0, 9.0, 2.0]).into(),
+        ],
+    )
+    .unwrap();
+    let v = Obj::native(tessera::frame::FrameValue::new(df, Index::range(5)));
+    let ab = || Obj::List(Arc::new(vec![Obj::str("a"), Obj::str("b")]));
+    let top = |m: &str, n: i64, by: Obj| rows(&call(&v, m, vec![Obj::Int(n), by], vec![]));
+    assert_eq!(top("nlargest", 3, ab()), [1, 0, 2]);
+    assert_eq!(top("nsmallest", 3, ab()), [4, 2, 1]);
+    assert_eq!(top("nlargest", 5, Obj::str("b")), [3, 1, 4, 2, 0]);
+    let asc = Obj::List(Arc::new(vec![Obj::Bool(false), Obj::Bool(true)]));
+    let sorted = call(&v, "sort_values", vec![ab()], vec![("ascending", asc)]);
+    assert_eq!(rows(&sorted), [1, 0, 2, 4, 3]);
+    assert_eq!(
+        rows(&call(&sorted, "tail", vec![Obj::Int(2)], vec![])),
+        [4, 3]
+    );
+}
+
+/// Operators and boolean indexing on computed results keep the selected rows' labels, as pandas
+/// (expected values are pandas 2.3's for the same files).
+#[test]
+fn computed_masks_keep_labels() {
+    let (_d, p) = rain_tree();
+    let all = compute_obj(&Obj::native(frame(&p)));
+    let cx = &mut NoEngine(Vec::new());
+    let col = |name: &str| {
+        native(&all)
+            .get_attr(name, &mut NoEngine(Vec::new()))
+            .unwrap()
+            .unwrap()
+    };
+    let op = |a: &Obj, op: BinOp, b: Obj| {
+        native(a)
+            .binary_op(op, &b, false, &mut NoEngine(Vec::new()))
+            .unwrap()
+    };
+    let wet = op(&col("rain"), BinOp::Gt, Obj::Int(20));
+    let sub = native(&all).get_item(&wet, cx).unwrap();
+    assert_eq!(
+        text(&sub),
+        "   station  year  rain name\n2       20  2001  30.0    c\n0       20  2002  25.5    d\n\
+         2       30  2002  40.0    f\n0       40  2001  25.5    h"
+    );
+    let rain = native(&sub).get_item(&Obj::str("rain"), cx).unwrap();
+    assert!(matches!(call(&rain, "idxmax", vec![], vec![]), Obj::Int(2)));
+    // (all.rain > 1) & (all.station != 30), and ~(all.rain > 1): missing compares False.
+    let both = op(
+        &op(&col("rain"), BinOp::Gt, Obj::Int(1)),
+        BinOp::And,
+        op(&col("station"), BinOp::Ne, Obj::Int(30)),
+    );
+    assert_eq!(
+        rows(&native(&all).get_item(&both, cx).unwrap()),
+        [0, 2, 0, 3, 0]
+    );
+    let dry = native(&op(&col("rain"), BinOp::Gt, Obj::Int(1)))
+        .unary_op(tessera::lang::UnaryOp::Invert, cx)
+        .unwrap();
+    let names = native(&native(&all).get_item(&dry, cx).unwrap())
+        .get_item(&Obj::str("name"), cx)
+        .unwrap();
+    let names = call(&names, "tolist", vec![], vec![]);
+    assert!(
+        matches!(&names, Obj::List(v) if v.iter().map(|o| o.as_str().unwrap()).collect::<String>() == "bei")
+    );
+    // Arithmetic with scalars, then reductions.
+    let tenth = op(&col("rain"), BinOp::Div, Obj::Int(10));
+    assert!(matches!(call(&tenth, "sum", vec![], vec![]), Obj::Float(v) if v == 12.45));
+    let back = native(&col("station"))
+        .binary_op(BinOp::Sub, &Obj::Int(100), true, cx)
+        .unwrap();
+    assert!(matches!(call(&back, "max", vec![], vec![]), Obj::Int(90)));
+    let r = native(&col("rain")).get_item(&wet, cx).unwrap();
+    assert_eq!(
+        text(&call(&r, "nlargest", vec![Obj::Int(2)], vec![])),
+        "2    40.0\n2    30.0\nName: rain, dtype: float64"
+    );
+}

@@ -4,7 +4,7 @@
 //! Module map: [`read`] (read_csv/read_parquet builtins), [`collection`] (the lazy frame),
 //! [`series`] and [`scalar`] (lazy series and reduction results), [`reduce`], [`groupby`], [`describe`]
 //! (aggregations), [`repartition`], [`export`] (to_parquet/to_csv), [`kernel`] (layer builders),
-//! [`value`] and [`format`] (concrete results printed as pandas does), `*_native` (language bindings).
+//! [`value`] and [`format`] (concrete results printed as pandas does), `local_*` (their pandas methods), `*_native` (language bindings).
 
 pub mod collection;
 pub mod describe;
@@ -13,6 +13,12 @@ pub mod format;
 pub mod frame_native;
 pub mod groupby;
 pub mod kernel;
+pub mod local_args;
+pub mod local_frame;
+pub mod local_ops;
+pub mod local_series;
+pub mod local_stats;
+pub mod local_util;
 pub mod native;
 pub mod read;
 pub mod reduce;

@@ -6,8 +6,9 @@ use polars::prelude::*;
 
 use super::format::{frame_table, render, series_table, MAX_ROWS};
 use super::native::pl;
+use super::{local_args, local_frame, local_ops, local_series};
 use crate::error::{Error, Result};
-use crate::lang::{Args, Native, Obj, Output, SessionCtx};
+use crate::lang::{Args, BinOp, Native, Obj, Output, SessionCtx, UnaryOp};
 
 /// The row labels of a concrete result.
 #[derive(Debug, Clone)]
@@ -45,6 +46,38 @@ impl Index {
     }
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+    /// The label of row `r` as a language object.
+    pub fn label(&self, r: usize) -> Obj {
+        match self {
+            Index::Labels(s) => s.get(r).map_or(Obj::None, |v| any_to_obj(&v)),
+            Index::Parts(_) => Obj::Int(self.position_label(r) as i64),
+        }
+    }
+    /// The labels as a series (positional labels become explicit `int64` labels).
+    pub fn to_series(&self) -> Series {
+        match self {
+            Index::Labels(s) => s.clone(),
+            Index::Parts(_) => {
+                let v: Vec<i64> = (0..self.len())
+                    .map(|r| self.position_label(r) as i64)
+                    .collect();
+                Series::new("".into(), v)
+            }
+        }
+    }
+    /// The rows at positions `idx`, in that order: explicit labels, as pandas keeps them when reordering.
+    pub fn take(&self, idx: &[IdxSize]) -> Result<Index> {
+        let s = self.to_series();
+        Ok(Index::Labels(
+            s.take_slice(idx).map_err(|e| pl("index", e))?,
+        ))
+    }
+    /// The last `n` rows.
+    pub fn tail(&self, n: usize) -> Result<Index> {
+        let len = self.len();
+        let idx: Vec<IdxSize> = (len.saturating_sub(n)..len).map(|r| r as IdxSize).collect();
+        self.take(&idx)
     }
     /// The first `n` rows.
     pub fn head(&self, n: usize) -> Index {
@@ -89,13 +122,17 @@ impl FrameValue {
     pub fn to_text(&self) -> String {
         render(&self.table())
     }
+    /// The rows at positions `order`, labels travelling with their rows.
+    pub fn take(&self, order: &[IdxSize]) -> Result<FrameValue> {
+        let idx = IdxCa::from_vec("".into(), order.to_vec());
+        let df = self.df.take(&idx).map_err(|e| pl("rows", e))?;
+        Ok(FrameValue::new(df, self.index.take(order)?))
+    }
     fn column(&self, name: &str) -> Result<SeriesValue> {
-        let c = self.df.column(name).map_err(|_| {
-            Error::value(format!(
-                "KeyError: '{name}' (columns: {:?})",
-                self.df.get_column_names()
-            ))
-        })?;
+        let c = self
+            .df
+            .column(name)
+            .map_err(|_| super::local_frame::key_error(&self.df, name))?;
         Ok(SeriesValue {
             series: c.as_materialized_series().clone(),
             index: self.index.clone(),
@@ -112,6 +149,11 @@ impl SeriesValue {
     }
     pub fn to_text(&self) -> String {
         render(&self.table())
+    }
+    /// The values at positions `order`, labels travelling with their values.
+    pub fn take(&self, order: &[IdxSize]) -> Result<SeriesValue> {
+        let s = self.series.take_slice(order).map_err(|e| pl("rows", e))?;
+        Ok(SeriesValue::new(s, self.index.take(order)?))
     }
     /// The value at position `i` as a language object.
     pub fn get(&self, i: usize) -> Result<Obj> {
@@ -143,6 +185,14 @@ impl SeriesValue {
             _ => Err(Error::value("KeyError: label not in the index")),
         }
     }
+}
+
+/// `'T' object has no attribute 'x'; did you mean 'y'?`
+fn no_attribute(ty: &str, name: &str, methods: &[&str]) -> Error {
+    let hint = crate::lang::object::closest(name, methods.iter().copied())
+        .map(|s| format!("; did you mean '{s}'?"))
+        .unwrap_or_default();
+    Error::value(format!("'{ty}' object has no attribute '{name}'{hint}"))
 }
 
 /// A polars value as a language object (pandas would give numpy scalars; missing is NaN).
@@ -183,31 +233,51 @@ impl Native for FrameValue {
                 ]
                 .into(),
             )),
+            // pandas' attribute access to columns, unless a method has that name.
+            _ if self.df.column(name).is_ok() && !local_frame::METHODS.contains(&name) => {
+                Some(Obj::native(self.column(name)?))
+            }
             _ => None,
         })
     }
     fn attr_names(&self) -> Vec<String> {
-        ["columns", "shape", "head"].map(String::from).to_vec()
+        let mut v: Vec<String> = ["columns", "shape"].map(String::from).to_vec();
+        v.extend(local_frame::METHODS.iter().map(|s| s.to_string()));
+        v.extend(self.df.get_column_names().iter().map(|s| s.to_string()));
+        v
     }
     fn call_method(&self, name: &str, args: Args, _cx: &mut dyn SessionCtx) -> Result<Obj> {
-        match name {
-            "head" => {
-                args.check("head", 1, &["n"])?;
-                let n = args.opt(0, "n").and_then(Obj::as_i64).unwrap_or(5).max(0) as usize;
-                Ok(Obj::native(FrameValue::new(
-                    self.df.head(Some(n)),
-                    self.index.head(n),
-                )))
-            }
-            _ => Err(Error::value(format!(
-                "'DataFrame' object has no attribute '{name}'"
-            ))),
+        if name == "head" {
+            args.check("head", 1, &["n"])?;
+            let n = local_args::int_arg(&args, 0, "n", "head", 5)?.max(0) as usize;
+            return Ok(Obj::native(FrameValue::new(
+                self.df.head(Some(n)),
+                self.index.head(n),
+            )));
+        }
+        match local_frame::call(self, name, &args)? {
+            Some(o) => Ok(o),
+            None => Err(no_attribute("DataFrame", name, &local_frame::METHODS)),
         }
     }
     fn get_item(&self, key: &Obj, _cx: &mut dyn SessionCtx) -> Result<Obj> {
+        if let Some(rows) = local_ops::mask_positions(key, &self.index)? {
+            return Ok(Obj::native(self.take(&rows)?));
+        }
         match key {
             Obj::Str(s) => Ok(Obj::native(self.column(s)?)),
-            _ => Err(Error::value("DataFrame[...] takes a column name")),
+            Obj::List(_) | Obj::Tuple(_) => {
+                let names = super::native::str_or_list(key, "DataFrame[[...]]")?;
+                let cols = names
+                    .iter()
+                    .map(|n| self.column(n).map(|c| Column::from(c.series)))
+                    .collect::<Result<Vec<_>>>()?;
+                let df = DataFrame::new(self.df.height(), cols).map_err(|e| pl("select", e))?;
+                Ok(Obj::native(FrameValue::new(df, self.index.clone())))
+            }
+            _ => Err(Error::value(
+                "DataFrame[...] takes a column name, a list of column names or a boolean Series",
+            )),
         }
     }
     fn len(&self, _cx: &mut dyn SessionCtx) -> Result<usize> {
@@ -232,26 +302,51 @@ impl Native for SeriesValue {
             _ => None,
         })
     }
+    fn attr_names(&self) -> Vec<String> {
+        let mut v: Vec<String> = ["name", "dtype", "head", "tolist"]
+            .map(String::from)
+            .to_vec();
+        v.extend(local_series::METHODS.iter().map(|s| s.to_string()));
+        v
+    }
     fn call_method(&self, name: &str, args: Args, _cx: &mut dyn SessionCtx) -> Result<Obj> {
         match name {
             "head" => {
-                let n = args.opt(0, "n").and_then(Obj::as_i64).unwrap_or(5).max(0) as usize;
+                args.check("head", 1, &["n"])?;
+                let n = local_args::int_arg(&args, 0, "n", "head", 5)?.max(0) as usize;
                 Ok(Obj::native(SeriesValue::new(
                     self.series.head(Some(n)),
                     self.index.head(n),
                 )))
             }
             "tolist" | "to_list" => {
+                args.check(name, 0, &[])?;
                 let items: Result<Vec<Obj>> = (0..self.series.len()).map(|i| self.get(i)).collect();
                 Ok(Obj::List(items?.into()))
             }
-            _ => Err(Error::value(format!(
-                "'Series' object has no attribute '{name}'"
-            ))),
+            _ => match local_series::call(self, name, &args)? {
+                Some(o) => Ok(o),
+                None => Err(no_attribute("Series", name, &local_series::METHODS)),
+            },
         }
     }
     fn get_item(&self, key: &Obj, _cx: &mut dyn SessionCtx) -> Result<Obj> {
-        self.at_label(key)
+        match local_ops::mask_positions(key, &self.index)? {
+            Some(rows) => Ok(Obj::native(self.take(&rows)?)),
+            None => self.at_label(key),
+        }
+    }
+    fn binary_op(
+        &self,
+        op: BinOp,
+        other: &Obj,
+        reflected: bool,
+        _cx: &mut dyn SessionCtx,
+    ) -> Result<Obj> {
+        local_ops::binary(self, op, other, reflected)
+    }
+    fn unary_op(&self, op: UnaryOp, _cx: &mut dyn SessionCtx) -> Result<Obj> {
+        local_ops::unary(self, op)
     }
     fn len(&self, _cx: &mut dyn SessionCtx) -> Result<usize> {
         Ok(self.series.len())
