@@ -1,106 +1,12 @@
-//! Plain-text rendering of [`Table`] as pandas prints frames and series: a left-aligned index
-//! column, right-aligned cells, a header row (plus the index name on its own row), then the footer.
+//! Plain-text rendering of [`Table`] as pandas prints frames and series. One implementation,
+//! `frame::format::render`, serves `tessera run`, the workbench and `to_text`: two had drifted apart
+//! (a series' index padded to its name's width, numeric headers one space short).
 
 use super::object::Table;
 
-fn width(s: &str) -> usize {
-    s.chars().count()
-}
-
-fn right(s: &str, w: usize) -> String {
-    format!("{}{s}", " ".repeat(w.saturating_sub(width(s))))
-}
-
-fn left(s: &str, w: usize) -> String {
-    format!("{s}{}", " ".repeat(w.saturating_sub(width(s))))
-}
-
-/// True for a series-shaped table: one unnamed column (pandas prints no header row for a series).
-fn is_series(t: &Table) -> bool {
-    t.columns.len() == 1 && t.columns[0].is_empty()
-}
-
 /// Render `t` as `tessera run` prints it. Lines carry no trailing spaces; no final newline.
 pub fn render_table(t: &Table) -> String {
-    let mut lines: Vec<String> = Vec::new();
-    let index_w = t
-        .index
-        .iter()
-        .map(|s| width(s))
-        .chain(t.index_name.iter().map(|s| width(s)))
-        .max()
-        .unwrap_or(0);
-    if t.columns.is_empty() && t.rows.is_empty() {
-        if let Some(f) = &t.footer {
-            return f.clone();
-        }
-        return String::new();
-    }
-    if is_series(t) {
-        if let Some(name) = &t.index_name {
-            lines.push(name.clone());
-        }
-        let w = t
-            .rows
-            .iter()
-            .filter_map(|r| r.first())
-            .map(|s| width(s))
-            .max()
-            .unwrap_or(0);
-        for (i, row) in t.rows.iter().enumerate() {
-            let label = t.index.get(i).map_or("", String::as_str);
-            let cell = row.first().map_or("", String::as_str);
-            // pandas separates a series' index and values by four spaces.
-            lines.push(format!("{}    {}", left(label, index_w), right(cell, w)));
-        }
-    } else {
-        // Each column is as wide as its header or one more than its widest cell (pandas pads cells
-        // with a leading space), columns joined by one space.
-        let widths: Vec<usize> = t
-            .columns
-            .iter()
-            .enumerate()
-            .map(|(c, h)| {
-                let cells = t
-                    .rows
-                    .iter()
-                    .filter_map(|r| r.get(c))
-                    .map(|s| width(s) + 1)
-                    .max()
-                    .unwrap_or(0);
-                width(h).max(cells)
-            })
-            .collect();
-        let mut header = " ".repeat(index_w);
-        for (h, w) in t.columns.iter().zip(&widths) {
-            header.push(' ');
-            header.push_str(&right(h, *w));
-        }
-        lines.push(header);
-        if let Some(name) = &t.index_name {
-            lines.push(name.clone());
-        }
-        for (i, row) in t.rows.iter().enumerate() {
-            let mut line = left(t.index.get(i).map_or("", String::as_str), index_w);
-            for (c, w) in widths.iter().enumerate() {
-                line.push(' ');
-                line.push_str(&right(row.get(c).map_or("", String::as_str), *w));
-            }
-            lines.push(line);
-        }
-    }
-    if let Some(f) = &t.footer {
-        // pandas leaves a blank line before a frame's `[n rows x m columns]`, none before a series'.
-        if f.starts_with('[') {
-            lines.push(String::new());
-        }
-        lines.push(f.clone());
-    }
-    lines
-        .iter()
-        .map(|l| l.trim_end())
-        .collect::<Vec<_>>()
-        .join("\n")
+    crate::frame::format::render(t)
 }
 
 #[cfg(test)]
@@ -166,6 +72,35 @@ mod tests {
             render_table(&t),
             "0     1.0\n1    22.5\nName: x, dtype: float64"
         );
+    }
+
+    #[test]
+    fn a_series_index_is_as_wide_as_its_labels_not_its_name() {
+        // pandas: a groupby result, index named "Product code".
+        let t = Table {
+            index_name: Some("Product code".into()),
+            columns: s(&[""]),
+            index: s(&["IDCJAC0009"]),
+            rows: vec![s(&["158.6"])],
+            footer: Some("Name: rain, dtype: float64".into()),
+        };
+        assert_eq!(
+            render_table(&t),
+            "Product code\nIDCJAC0009    158.6\nName: rain, dtype: float64"
+        );
+    }
+
+    #[test]
+    fn numeric_headers_wider_than_their_cells_get_pandas_leading_space() {
+        // pandas: pd.DataFrame({'Year': [1953], 'Q': ['Y']})
+        let t = Table {
+            index_name: None,
+            columns: s(&["Year", "Q"]),
+            index: s(&["0"]),
+            rows: vec![s(&["1953", "Y"])],
+            footer: None,
+        };
+        assert_eq!(render_table(&t), "   Year  Q\n0  1953  Y");
     }
 
     #[test]
