@@ -223,14 +223,7 @@ fn read_uncompressed(
         f64s.as_mut_ptr().cast()
     };
     let mut written = 0usize;
-    let strides = |shape: &[usize]| {
-        let mut st = vec![1usize; shape.len()];
-        for k in (0..shape.len().saturating_sub(1)).rev() {
-            st[k] = st[k + 1] * shape[k + 1];
-        }
-        st
-    };
-    let (ostr, cstr) = (strides(count), strides(&p.chunk));
+    let (ostr, cstr) = (c_strides(count), c_strides(&p.chunk));
     for (origin, addr, _, _) in &p.chunks {
         let lo: Vec<usize> = (0..nd).map(|k| start[k].max(origin[k])).collect();
         let hi: Vec<usize> = (0..nd)
@@ -312,6 +305,15 @@ fn read_uncompressed(
     } else {
         NdArray::F64(ArrayD::from_shape_vec(shape, f64s).expect("selection size"))
     }))
+}
+
+/// Element strides of a C-order array of `shape`.
+pub(super) fn c_strides(shape: &[usize]) -> Vec<usize> {
+    let mut st = vec![1usize; shape.len()];
+    for k in (0..shape.len().saturating_sub(1)).rev() {
+        st[k] = st[k + 1] * shape[k + 1];
+    }
+    st
 }
 
 /// `pread` exactly `len` bytes at `offset` into `buf`, which may be uninitialized memory.

@@ -15,7 +15,7 @@ use std::path::Path;
 use flate2::{Decompress, FlushDecompress, Status};
 use rayon::prelude::*;
 
-use super::h5chunks::{pread_exact, Plan};
+use super::h5chunks::{c_strides, pread_exact, Plan};
 use crate::error::{Error, Result};
 
 /// A float type as HDF5 stores it little-endian, possibly byte-shuffled.
@@ -179,14 +179,7 @@ fn scatter<T: Elem>(
 ) {
     let nd = count.len();
     let items = bytes.len() / T::SIZE;
-    let strides = |shape: &[usize]| {
-        let mut st = vec![1usize; shape.len()];
-        for k in (0..shape.len().saturating_sub(1)).rev() {
-            st[k] = st[k + 1] * shape[k + 1];
-        }
-        st
-    };
-    let (ostr, cstr) = (strides(count), strides(&p.chunk));
+    let (ostr, cstr) = (c_strides(count), c_strides(&p.chunk));
     let lo: Vec<usize> = (0..nd).map(|k| start[k].max(origin[k])).collect();
     let hi: Vec<usize> = (0..nd)
         .map(|k| (start[k] + count[k]).min(origin[k] + p.chunk[k]))
