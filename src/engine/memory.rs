@@ -151,7 +151,12 @@ static REUSE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new
 pub fn refresh_big_buffers() {
     #[cfg(not(target_env = "msvc"))]
     {
-        let reuse = REUSE.load(std::sync::atomic::Ordering::Relaxed);
+        use std::sync::atomic::{AtomicU8, Ordering};
+        /// Per arena, the choice last applied (0 none, 1 purge, 2 reuse): the monitor calls this
+        /// every look, and only arenas created or switched since are written.
+        static APPLIED: [AtomicU8; 256] = [const { AtomicU8::new(0) }; 256];
+        let reuse = REUSE.load(Ordering::Relaxed);
+        let mode = if reuse { 2 } else { 1 };
         // SAFETY: opt.oversize_threshold is a size_t, arenas.narenas an unsigned.
         let eager = unsafe { tikv_jemalloc_ctl::raw::read::<usize>(b"opt.oversize_threshold\0") };
         let threshold = if reuse {
@@ -160,25 +165,29 @@ pub fn refresh_big_buffers() {
             eager.unwrap_or(8 << 20)
         };
         let n = unsafe { tikv_jemalloc_ctl::raw::read::<u32>(b"arenas.narenas\0") }.unwrap_or(0);
-        // Arenas not created yet answer with an error: they are done at a later refresh.
-        for i in 0..n {
-            set_arena(i, "oversize_threshold", threshold);
-        }
-        if let Some(i) = big_buffer_arena() {
-            set_arena(
-                i,
-                "dirty_decay_ms",
-                if reuse { 1000 } else { 0 } as libc::ssize_t,
-            );
+        let big = big_buffer_arena();
+        for (i, applied) in APPLIED.iter().enumerate().take(n as usize) {
+            if applied.load(Ordering::Relaxed) == mode {
+                continue;
+            }
+            // Arenas not created yet answer with an error: they are done at a later call.
+            let mut ok = set_arena(i as u32, "oversize_threshold", threshold);
+            if big == Some(i as u32) {
+                let ms: libc::ssize_t = if reuse { 1000 } else { 0 };
+                ok &= set_arena(i as u32, "dirty_decay_ms", ms);
+            }
+            if ok {
+                applied.store(mode, Ordering::Relaxed);
+            }
         }
     }
 }
 
 #[cfg(not(target_env = "msvc"))]
-fn set_arena<T>(arena: u32, control: &str, value: T) {
+fn set_arena<T>(arena: u32, control: &str, value: T) -> bool {
     let name = format!("arena.{arena}.{control}\0");
     // SAFETY: callers pass the type the control takes (size_t, ssize_t).
-    let _ = unsafe { tikv_jemalloc_ctl::raw::write(name.as_bytes(), value) };
+    unsafe { tikv_jemalloc_ctl::raw::write(name.as_bytes(), value) }.is_ok()
 }
 
 #[cfg(test)]
@@ -208,6 +217,12 @@ pub fn big_buffer_decay_ms() -> Option<i64> {
 /// The index of the arena that serves big allocations.
 #[cfg(not(target_env = "msvc"))]
 fn big_buffer_arena() -> Option<u32> {
+    static ARENA: std::sync::OnceLock<Option<u32>> = std::sync::OnceLock::new();
+    *ARENA.get_or_init(lookup_big_buffer_arena)
+}
+
+#[cfg(not(target_env = "msvc"))]
+fn lookup_big_buffer_arena() -> Option<u32> {
     use std::ffi::c_void;
     // A reservation past the threshold lands in (and first creates) that arena; no page is touched.
     let probe: Vec<u8> = Vec::with_capacity(16 << 20);
