@@ -1260,3 +1260,55 @@ fn computed_masks_keep_labels() {
         "2    40.0\n2    30.0\nName: rain, dtype: float64"
     );
 }
+
+#[test]
+fn filter_then_groupby_reads_only_the_columns_it_uses() {
+    // Column y turns bad in the second file: a query that parses it fails, one that doesn't succeeds
+    // (as with Dask's projection pushdown), which shows which columns the reads parse.
+    let dir = tempfile::tempdir().unwrap();
+    for (i, body) in [
+        "id,k,x,y\n1,a,1.5,10\n2,b,0.5,20\n3,a,2.0,30\n",
+        "id,k,x,y\n4,b,3.0,oops\n5,a,-1.0,50\n",
+    ]
+    .iter()
+    .enumerate()
+    {
+        std::fs::write(dir.path().join(format!("part{i}.csv")), body).unwrap();
+    }
+    let f = frame(&dir.path().join("part*.csv").display().to_string());
+    assert!(run(&f.graph).is_err(), "reading y must fail");
+    let mask = f
+        .column("x")
+        .unwrap()
+        .binary(BinOp::Gt, Operand::Scalar(Scalar::Float(0.0)), false)
+        .unwrap();
+    let kept = f.filter(&mask).unwrap();
+    let gb = GroupBy::new(&kept, "k")
+        .unwrap()
+        .select(vec!["x".into()], true)
+        .unwrap();
+    let Obj::Native(n) = gb.agg(Agg::Sum).unwrap() else {
+        panic!()
+    };
+    let v = concrete_series(n.as_any().downcast_ref::<DaskSeries>().unwrap());
+    // a: 1.5 + 2.0 (the -1.0 row is filtered out), b: 0.5 + 3.0.
+    assert_eq!(f64s(&v.series), vec![Some(3.5), Some(3.5)]);
+    // A selection after the filter is projected too, and a second filter keeps both masks.
+    let ids = kept.column("id").unwrap();
+    assert_eq!(
+        f64s(&concrete_series(&ids).series),
+        vec![Some(1.0), Some(2.0), Some(3.0), Some(4.0)]
+    );
+    let x2 = kept.column("x").unwrap();
+    let big = x2
+        .binary(BinOp::Ge, Operand::Scalar(Scalar::Float(2.0)), false)
+        .unwrap();
+    let twice = kept.filter(&big).unwrap();
+    let ids = twice.column("id").unwrap();
+    assert_eq!(
+        f64s(&concrete_series(&ids).series),
+        vec![Some(3.0), Some(4.0)]
+    );
+    // Asking for y still reads it, and still fails.
+    assert!(run(&kept.column("y").unwrap().graph).is_err());
+}

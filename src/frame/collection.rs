@@ -9,6 +9,7 @@ use polars::prelude::*;
 use super::format::{dtype_name, render};
 use super::kernel::{blockwise, explicit, frame, map_parts, series, tree_reduce};
 use super::native::pl;
+use super::read::Source;
 use super::reduce::{scalars_to_series, Agg, FrameAcc};
 use super::series::DaskSeries;
 use super::value::{FrameValue, Index};
@@ -26,8 +27,9 @@ pub struct DaskFrame {
     pub keyed: Option<String>,
     /// Rows per partition when known without computing (Parquet metadata).
     pub lens: Option<Arc<Vec<u64>>>,
-    /// The planned source when `graph` is exactly its read layer: column selections re-plan the read
-    /// with fewer columns (projection pushdown) instead of reading everything.
+    /// The planned source when `graph` is exactly its read layer (or that read filtered by a mask):
+    /// column selections and group-bys re-plan the read with fewer columns (projection pushdown)
+    /// instead of reading everything.
     pub source: Option<super::read::Source>,
 }
 
@@ -81,9 +83,11 @@ impl DaskFrame {
     }
 
     /// This frame reading only `cols` when it is a plain read (projection pushdown), else itself.
-    fn projected(&self, cols: &[String]) -> DaskFrame {
+    pub fn projected(&self, cols: &[String]) -> DaskFrame {
         match &self.source {
-            Some(src) => super::read::project(src, cols),
+            // A plan that cannot be rebuilt (it always can: the mask was checked when it was made)
+            // falls back to reading everything.
+            Some(src) => super::read::project(src, cols).unwrap_or_else(|_| self.clone()),
             None => self.clone(),
         }
     }
@@ -170,7 +174,10 @@ impl DaskFrame {
             schema: self.schema.clone(),
             keyed: None,
             lens: None,
-            source: None,
+            source: self
+                .source
+                .clone()
+                .map(|src| Source::Filtered(Box::new(src), Box::new(mask.clone()))),
         })
     }
 

@@ -258,7 +258,10 @@ impl GroupBy {
                 )));
             }
         }
-        let g = groupby_graph(&self.frame.graph, &self.key, &cols, agg);
+        // Only the key and the aggregated columns are read (projection pushdown, through filters too).
+        let mut needed = vec![self.key.clone()];
+        needed.extend(cols.iter().filter(|c| **c != self.key).cloned());
+        let g = groupby_graph(&self.frame.projected(&needed).graph, &self.key, &cols, agg);
         let dtype = |c: &str| agg.out_dtype(self.frame.schema.get(c).unwrap_or(&DataType::Null));
         if self.series {
             let c = &cols[0];
@@ -320,7 +323,10 @@ impl Native for GroupBy {
         if name == "size" {
             args.check("size", 0, &[])?;
             return Ok(Obj::native(DaskSeries {
-                graph: size_graph(&self.frame.graph, &self.key),
+                graph: size_graph(
+                    &self.frame.projected(std::slice::from_ref(&self.key)).graph,
+                    &self.key,
+                ),
                 name: String::new(),
                 dtype: DataType::Int64,
                 keyed: Some(self.key.clone()),

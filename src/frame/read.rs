@@ -64,6 +64,10 @@ impl Kernel for ReadParquet {
 pub enum Source {
     Csv(Arc<CsvSource>),
     Parquet(Arc<ParquetSource>),
+    /// Rows of a planned source where a partition-aligned boolean mask holds (`ddf[ddf.x > 1]`):
+    /// a projection re-plans the read with fewer columns and filters it with the same mask, so a
+    /// filter followed by a selection or a group-by parses only the columns the query uses.
+    Filtered(Box<Source>, Box<super::series::DaskSeries>),
 }
 
 /// A frame over a planned CSV source.
@@ -101,7 +105,7 @@ pub fn parquet_frame(src: ParquetSource, columns: Option<Vec<String>>) -> DaskFr
 
 /// The same read with only `cols` (which the caller has checked exist). CSV keeps the file's column
 /// order (as pandas' `usecols`); the caller's selection layer reorders.
-pub fn project(src: &Source, cols: &[String]) -> DaskFrame {
+pub fn project(src: &Source, cols: &[String]) -> Result<DaskFrame> {
     let keep = |schema: &Schema| -> Schema {
         schema
             .iter()
@@ -113,7 +117,7 @@ pub fn project(src: &Source, cols: &[String]) -> DaskFrame {
         Source::Csv(s) => {
             let schema = keep(&s.schema);
             let usecols = schema.iter_names().map(|n| n.to_string()).collect();
-            csv_frame(CsvSource {
+            Ok(csv_frame(CsvSource {
                 parts: s.parts.clone(),
                 schema,
                 header: s.header.clone(),
@@ -121,7 +125,7 @@ pub fn project(src: &Source, cols: &[String]) -> DaskFrame {
                     usecols: Some(usecols),
                     ..s.options.clone()
                 },
-            })
+            }))
         }
         Source::Parquet(s) => {
             let schema = keep(&s.schema);
@@ -131,8 +135,9 @@ pub fn project(src: &Source, cols: &[String]) -> DaskFrame {
                 schema,
                 rows: s.rows.clone(),
             };
-            parquet_frame(src, Some(columns))
+            Ok(parquet_frame(src, Some(columns)))
         }
+        Source::Filtered(inner, mask) => project(inner, cols)?.filter(mask),
     }
 }
 
