@@ -10,6 +10,7 @@ use polars::prelude::*;
 
 use super::collection::DaskFrame;
 use super::kernel::{frame, opaque, partial, tree_reduce};
+use super::local_util::quantile as exact_quantile;
 use super::native::pl;
 use super::reduce::{Agg, ColAcc};
 use crate::engine::{Payload, Value};
@@ -23,17 +24,6 @@ const SUMMARY_POINTS: usize = 10_001;
 /// Sorted weighted points summarizing a distribution: `(value, weight)`.
 #[derive(Debug, Clone, Default)]
 pub struct Summary(pub Vec<(f64, f64)>);
-
-/// Linear-interpolated quantile of sorted values (numpy's default, as pandas uses).
-fn exact_quantile(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let pos = q * (sorted.len() - 1) as f64;
-    let (lo, frac) = (pos.floor() as usize, pos - pos.floor());
-    let hi = (lo + 1).min(sorted.len() - 1);
-    sorted[lo] + (sorted[hi] - sorted[lo]) * frac
-}
 
 impl Summary {
     pub fn of(mut vals: Vec<f64>) -> Summary {

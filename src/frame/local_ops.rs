@@ -5,36 +5,25 @@
 use polars::prelude::*;
 
 use super::native::pl;
-use super::series::{arith, compare};
+use super::series::{arith, compare, is_comparison, series_first};
 use super::series_native::obj_scalar;
 use super::value::{Index, SeriesValue};
 use crate::engine::Scalar;
 use crate::error::{Error, Result};
 use crate::lang::{BinOp, Obj, UnaryOp};
 
-fn is_comparison(op: BinOp) -> bool {
-    matches!(
-        op,
-        BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge
-    )
-}
-
 /// Whether two indexes hold the same labels in the same order (pandas would align; we require it).
 fn same_index(a: &Index, b: &Index) -> bool {
     a.len() == b.len() && a.to_series().equals_missing(&b.to_series())
 }
 
-/// A scalar as a one-value-per-row series for arithmetic.
+/// A scalar as a one-value-per-row series for arithmetic (the lazy series' broadcast, with the
+/// message pandas gives for a computed series).
 fn broadcast(x: &Scalar, n: usize) -> Result<Series> {
-    Ok(match x {
-        Scalar::Int(i) => Series::new("".into(), vec![*i; n]),
-        Scalar::Float(f) => Series::new("".into(), vec![*f; n]),
-        Scalar::Bool(b) => Series::new("".into(), vec![*b; n]),
-        other => {
-            return Err(Error::value(format!(
-                "unsupported operand type(s) for arithmetic: 'Series' and {other:?}"
-            )))
-        }
+    super::series::broadcast(x, n).map_err(|_| {
+        Error::value(format!(
+            "unsupported operand type(s) for arithmetic: 'Series' and {x:?}"
+        ))
     })
 }
 
@@ -83,15 +72,7 @@ pub fn binary(v: &SeriesValue, op: BinOp, other: &Obj, reflected: bool) -> Resul
     } else {
         let x = obj_scalar(other).ok_or_else(unsupported)?;
         if is_comparison(op) {
-            // `3 < s` is `s > 3`.
-            let op = match (reflected, op) {
-                (true, BinOp::Lt) => BinOp::Gt,
-                (true, BinOp::Gt) => BinOp::Lt,
-                (true, BinOp::Le) => BinOp::Ge,
-                (true, BinOp::Ge) => BinOp::Le,
-                (_, op) => op,
-            };
-            compare(s, op, &x)?
+            compare(s, series_first(op, reflected), &x)?
         } else if matches!(op, BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div) {
             arith(s, op, &broadcast(&x, s.len())?, reflected)?
         } else {

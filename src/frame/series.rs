@@ -118,11 +118,22 @@ fn cmp_num<T: NumericNative>(s: &Series, op: BinOp, x: T) -> PolarsResult<Boolea
     }
 }
 
-fn is_comparison(op: BinOp) -> bool {
+pub fn is_comparison(op: BinOp) -> bool {
     matches!(
         op,
         BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge
     )
+}
+
+/// The comparison to apply with the series on the left: `3 < s` is `s > 3`.
+pub fn series_first(op: BinOp, reflected: bool) -> BinOp {
+    match (reflected, op) {
+        (true, BinOp::Lt) => BinOp::Gt,
+        (true, BinOp::Gt) => BinOp::Lt,
+        (true, BinOp::Le) => BinOp::Ge,
+        (true, BinOp::Ge) => BinOp::Le,
+        (_, op) => op,
+    }
 }
 
 /// pandas' arithmetic on one partition (`/` is true division; missing stays missing).
@@ -164,7 +175,7 @@ pub fn arith(a: &Series, op: BinOp, b: &Series, reflected: bool) -> Result<Serie
 }
 
 /// A one-value series broadcast over `n` rows, for scalar operands.
-fn broadcast(x: &Scalar, n: usize) -> Result<Series> {
+pub fn broadcast(x: &Scalar, n: usize) -> Result<Series> {
     Ok(match x {
         Scalar::Int(i) => Series::new("".into(), vec![*i; n]),
         Scalar::Float(f) => Series::new("".into(), vec![*f; n]),

@@ -146,14 +146,7 @@ impl Native for DaskSeries {
                 ))
             })?),
         };
-        // `3 < s` is `s > 3`.
-        let op = match (reflected, op) {
-            (true, BinOp::Lt) => BinOp::Gt,
-            (true, BinOp::Gt) => BinOp::Lt,
-            (true, BinOp::Le) => BinOp::Ge,
-            (true, BinOp::Ge) => BinOp::Le,
-            (_, op) => op,
-        };
+        let op = super::series::series_first(op, reflected);
         Ok(Obj::native(self.binary(op, operand, reflected)?))
     }
     fn unary_op(&self, op: UnaryOp, _cx: &mut dyn SessionCtx) -> Result<Obj> {
