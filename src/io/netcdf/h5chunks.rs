@@ -4,7 +4,7 @@
 //! Anything unusual (other filters or types, missing chunks, a userblock) returns `Ok(None)` and the
 //! caller falls back to the netCDF library.
 
-use std::ffi::{c_int, c_uint, CString};
+use std::ffi::{c_int, CString};
 use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
@@ -57,18 +57,8 @@ fn plan(path: &Path, var: &str, start: &[usize], count: &[usize]) -> Option<Plan
         }
         let chunk: Vec<usize> = dims.iter().map(|&x| x as usize).collect();
         let (mut shuffle, mut deflate) = (None, None);
-        for i in 0..H5Pget_nfilters(p.0).max(0) as u32 {
-            let (mut flags, mut n) = (0, 0usize);
-            match H5Pget_filter2(
-                p.0,
-                i,
-                &mut flags,
-                &mut n,
-                std::ptr::null_mut(),
-                0,
-                std::ptr::null_mut(),
-                std::ptr::null_mut(),
-            ) {
+        for (i, (id, _)) in (0u32..).zip(filter_pipeline(p.0)) {
+            match id {
                 FILTER_SHUFFLE if deflate.is_none() => shuffle = Some(i),
                 FILTER_DEFLATE => deflate = Some(i),
                 _ => return None,
@@ -131,20 +121,10 @@ pub fn filters_of(path: &Path, vars: &[String]) -> Vec<Option<(bool, Option<i32>
                 }
                 let p = Id(H5Dget_create_plist(d.0), H5Pclose);
                 let (mut shuffle, mut level) = (false, None);
-                for i in 0..H5Pget_nfilters(p.0).max(0) as u32 {
-                    let (mut flags, mut n, mut cd) = (0, 4usize, [0 as c_uint; 4]);
-                    match H5Pget_filter2(
-                        p.0,
-                        i,
-                        &mut flags,
-                        &mut n,
-                        cd.as_mut_ptr(),
-                        0,
-                        std::ptr::null_mut(),
-                        std::ptr::null_mut(),
-                    ) {
+                for (id, cd0) in filter_pipeline(p.0) {
+                    match id {
                         FILTER_SHUFFLE => shuffle = true,
-                        FILTER_DEFLATE => level = Some(if n > 0 { cd[0] as i32 } else { 4 }),
+                        FILTER_DEFLATE => level = Some(cd0 as i32),
                         _ => {}
                     }
                 }

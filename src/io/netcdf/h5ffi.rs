@@ -95,6 +95,30 @@ extern "C" {
     pub static H5T_NATIVE_DOUBLE_g: Hid;
 }
 
+/// The filter pipeline of a dataset creation property list, in order: (filter id, its first client
+/// value — deflate's level — or 4 when it has none).
+///
+/// # Safety
+/// `plist` must be a valid property list id, used under the library lock.
+pub unsafe fn filter_pipeline(plist: Hid) -> Vec<(c_int, u32)> {
+    (0..H5Pget_nfilters(plist).max(0) as c_uint)
+        .map(|i| {
+            let (mut flags, mut n, mut cd) = (0, 4usize, [0 as c_uint; 4]);
+            let id = H5Pget_filter2(
+                plist,
+                i,
+                &mut flags,
+                &mut n,
+                cd.as_mut_ptr(),
+                0,
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+            );
+            (id, if n > 0 { cd[0] } else { 4 })
+        })
+        .collect()
+}
+
 /// An HDF5 id closed with its own close function on drop (negative ids, i.e. failures, are not).
 pub struct Id(pub Hid, pub unsafe extern "C" fn(Hid) -> c_int);
 

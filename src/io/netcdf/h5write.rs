@@ -1,6 +1,6 @@
 //! Parallel compression for netCDF-4 writes: once the file is fully defined by the netCDF library
 //! (and closed), chunked zlib variables are written chunk by chunk with HDF5's direct chunk write
-//! (`H5Dwrite_chunk`). Each store task shuffles and deflates its own chunks with flate2 *outside* the
+//! (`H5Dwrite_chunk`). Each store task shuffles and deflates its own chunks (libdeflate) *outside* the
 //! library lock, so every worker compresses; only the write of the finished bytes takes the lock.
 //!
 //! The bytes themselves are made by [`super::h5filter`].
@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::h5ffi::{
-    H5Dclose, H5Dget_create_plist, H5Dopen2, H5Fclose, H5Fopen, H5Pclose, H5Pget_chunk,
-    H5Pget_filter2, H5Pget_nfilters, Hid, Id, FILTER_DEFLATE, FILTER_SHUFFLE,
+    filter_pipeline, H5Dclose, H5Dget_create_plist, H5Dopen2, H5Fclose, H5Fopen, H5Pclose,
+    H5Pget_chunk, Hid, Id, FILTER_DEFLATE, FILTER_SHUFFLE,
 };
 use crate::error::{Error, Result};
 
@@ -167,21 +167,7 @@ unsafe fn codec_of(d: Hid) -> Option<ChunkCodec> {
     if nd <= 0 {
         return None;
     }
-    let mut filters = Vec::new();
-    for i in 0..H5Pget_nfilters(p.0).max(0) as u32 {
-        let (mut flags, mut n, mut cd) = (0, 4usize, [0 as c_uint; 4]);
-        let id = H5Pget_filter2(
-            p.0,
-            i,
-            &mut flags,
-            &mut n,
-            cd.as_mut_ptr(),
-            0,
-            std::ptr::null_mut(),
-            std::ptr::null_mut(),
-        );
-        filters.push((id, if n > 0 { cd[0] } else { 4 }));
-    }
+    let filters = filter_pipeline(p.0);
     let (shuffle, level) = match filters.as_slice() {
         [(FILTER_DEFLATE, l)] => (false, *l),
         [(FILTER_SHUFFLE, _), (FILTER_DEFLATE, l)] => (true, *l),
